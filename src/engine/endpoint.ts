@@ -1,0 +1,74 @@
+import type { Labels } from '../api/types.js';
+import { parseIp } from '../shared/ip.js';
+import type { Cluster, NodeInfo, PodInfo } from './cluster.js';
+import { podNamespace } from './cluster.js';
+import { CILIUM_NS_KEY } from './normalize-cilium.js';
+
+/** One end of a flow as policy sees it. */
+export type Endpoint =
+  | { kind: 'pod'; pod: PodInfo; ip: string }
+  /** A node's own network namespace (host-network pods included). `name` is unknown for a bare IP. */
+  | { kind: 'node'; name?: string; ip: string }
+  /** Anything outside the cluster; `names` are DNS names known for the IP. */
+  | { kind: 'world'; ip: string; names: string[] };
+
+export function endpointText(e: Endpoint): string {
+  switch (e.kind) {
+    case 'pod': return e.pod.id;
+    case 'node': return e.name ? `node ${e.name} (${e.ip})` : `node ${e.ip}`;
+    case 'world': return e.names.length > 0 ? `${e.names[0]} (${e.ip})` : e.ip;
+  }
+}
+
+export function podEndpoint(pod: PodInfo): Endpoint {
+  return { kind: 'pod', pod, ip: pod.ips[0] ?? '' };
+}
+
+/** The node a pod runs on, as an endpoint; its IP from the Node object or the pod's hostIP. */
+export function nodeEndpointOf(cluster: Cluster, pod: PodInfo): Endpoint {
+  const node = cluster.nodes.find((n) => n.name === pod.node);
+  return { kind: 'node', name: pod.node ?? node?.name, ip: node?.ips[0] ?? '' };
+}
+
+/** Resolve an IP to the pod, node or world address it belongs to. */
+export function endpointForIp(cluster: Cluster, ip: string, names: string[] = []): Endpoint {
+  const pod = cluster.podByIp.get(ip);
+  if (pod) return { kind: 'pod', pod, ip };
+  const node: NodeInfo | undefined = cluster.nodeByIp.get(ip);
+  if (node) return { kind: 'node', name: node.name, ip };
+  return { kind: 'world', ip, names };
+}
+
+/** Whether a node endpoint is the node of `pod` (Cilium's `host` entity) rather than another node. */
+export function isLocalNode(e: Endpoint, pod: PodInfo): boolean {
+  if (e.kind !== 'node') return false;
+  if (e.name !== undefined && pod.node !== undefined) return e.name === pod.node;
+  return true;
+}
+
+const identityCache = new WeakMap<PodInfo, Labels>();
+
+/** A pod's Cilium identity labels, source prefixes stripped: pod labels plus namespace, its labels, SA, cluster. */
+export function ciliumIdentity(cluster: Cluster, pod: PodInfo): Labels {
+  let labels = identityCache.get(pod);
+  if (!labels) {
+    labels = { ...pod.labels };
+    for (const [k, v] of Object.entries(podNamespace(cluster, pod).labels)) labels[`io.cilium.k8s.namespace.labels.${k}`] = v;
+    labels[CILIUM_NS_KEY] = pod.namespace;
+    labels['io.cilium.k8s.policy.serviceaccount'] = pod.serviceAccount;
+    labels['io.cilium.k8s.policy.cluster'] = 'default';
+    identityCache.set(pod, labels);
+  }
+  return labels;
+}
+
+/** Reserved identity labels of non-pod endpoints (`reserved:host`, `reserved:world`, ...). */
+export function reservedIdentity(e: Endpoint, localTo?: PodInfo): Labels {
+  if (e.kind === 'world') return { 'reserved:world': '' };
+  if (e.kind === 'node') return localTo && isLocalNode(e, localTo) ? { 'reserved:host': '' } : { 'reserved:remote-node': '' };
+  return {};
+}
+
+export function ipFamily(ip: string): 4 | 6 | null {
+  return parseIp(ip)?.family ?? null;
+}
