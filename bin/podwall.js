@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Thin launcher so `npx podwall` and the package bin run the compiled CLI.
-import '../dist/src/cli/main.js';
+import '../dist/src/cli/run.js';

@@ -4,10 +4,13 @@ import type { LabelSelector, Labels } from '../api/types.js';
 export interface Selector {
   readonly key: string;
   readonly empty: boolean;
+  /** The requirements, keys mapped; used to suggest labels that would make a pod match. */
+  readonly requirements: readonly Requirement[];
   matches(labels: Labels): boolean;
 }
 
-type Req = { key: string; op: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values: ReadonlySet<string> };
+export type Requirement = { key: string; op: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values: ReadonlySet<string> };
+type Req = Requirement;
 
 /** Canonical text: sorted requirements, kubectl's selector syntax (`app=web,tier in (a,b),!debug`). */
 function canonical(reqs: Req[]): string {
@@ -40,6 +43,7 @@ export function compileSelector(sel: LabelSelector | undefined, mapKey: KeyMappe
   return {
     key,
     empty: reqs.length === 0,
+    requirements: reqs,
     matches(labels: Labels): boolean {
       for (const r of reqs) {
         const has = Object.prototype.hasOwnProperty.call(labels, r.key);

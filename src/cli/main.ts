@@ -1,0 +1,53 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, ExitError, IoError, UsageError } from '../shared/errors.js';
+import { analyzeCommand } from './commands/analyze.js';
+import { policyCommand } from './commands/policy.js';
+import { validateCommand } from './commands/validate.js';
+
+export function buildProgram(): Command {
+  const program = new Command('podwall')
+    .description('Network policy for Kubernetes pods: analyse, trace and enforce NetworkPolicy and CiliumNetworkPolicy')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addHelpText('after', `
+Examples:
+  podwall validate -f policies/
+  podwall analyze -f examples/seed
+  podwall policy trace -f examples/seed --from demo/client --to demo/server --port 80/TCP
+  podwall lint -f examples/seed
+  podwall diff -f old/ -f new/`);
+  program.addCommand(analyzeCommand());
+  program.addCommand(policyCommand());
+  program.addCommand(validateCommand());
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** The only place that turns exceptions into exit codes. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof ExitError) {
+      if (err.message && !/^exit \d+$/.test(err.message)) process.stderr.write(`${err.message}\n`);
+      return err.code;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof IoError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT.io;
+    }
+    process.stderr.write(`internal error (please report): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    return 70;
+  }
+}
