@@ -5,10 +5,22 @@ import { EXIT, ExitError, UsageError } from '../shared/errors.js';
 import { readSources, readText } from './input.js';
 import { paint, useColor } from './tty.js';
 
-export function printDiagnostics(ds: readonly Diagnostic[], opts: { notes?: boolean } = {}): void {
-  const color = useColor(process.stderr);
+/** Skipped kinds as one note per kind (`kubectl get all -o yaml` has hundreds), the rest one line each. */
+function skippedNotes(ds: readonly Diagnostic[]): string[] {
+  const byKind = new Map<string, number>();
   for (const d of ds) {
-    if (d.severity === 'info' && !opts.notes) continue;
+    if (d.code !== 'PW1003') continue;
+    const kind = /skipped (\S+ [^:\s]+)/.exec(d.message)?.[1] ?? 'objects';
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  }
+  return [...byKind].map(([kind, n]) => `note: skipped ${n} ${kind} object(s): not a kind podwall reads`);
+}
+
+export function printDiagnostics(ds: readonly Diagnostic[]): void {
+  const color = useColor(process.stderr);
+  for (const note of skippedNotes(ds)) process.stderr.write(`${paint(note, 'dim', color)}\n`);
+  for (const d of ds) {
+    if (d.code === 'PW1003') continue;
     const line = formatDiagnostic(d);
     const c = d.severity === 'error' ? 'red' : d.severity === 'warning' ? 'yellow' : 'dim';
     process.stderr.write(`${paint(line, c, color)}\n`);
