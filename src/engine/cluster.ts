@@ -24,6 +24,8 @@ export interface PodInfo {
   labels: Labels;
   ips: string[];
   node?: string;
+  /** The node's address as the pod reports it (status.hostIP). */
+  hostIP?: string;
   hostNetwork: boolean;
   serviceAccount: string;
   namedPorts: NamedPort[];
@@ -42,6 +44,7 @@ export interface ServiceInfo {
   namespace: string;
   name: string;
   clusterIPs: string[];
+  labels: Labels;
   selector?: Labels;
   ports: { name?: string; port: number; targetPort: number | string; protocol: Protocol }[];
 }
@@ -89,6 +92,7 @@ function podInfo(p: K8sPod): PodInfo {
     labels: { ...(p.metadata.labels ?? {}) },
     ips: [...ips].filter(isIp),
     node: p.spec?.nodeName,
+    hostIP: p.status?.hostIP && isIp(p.status.hostIP) ? p.status.hostIP : undefined,
     hostNetwork: p.spec?.hostNetwork === true,
     serviceAccount: p.spec?.serviceAccountName ?? 'default',
     namedPorts,
@@ -111,6 +115,7 @@ function serviceInfo(s: K8sService): ServiceInfo {
     namespace,
     name: s.metadata.name,
     clusterIPs: [...ips].filter(isIp),
+    labels: { ...(s.metadata.labels ?? {}) },
     selector: s.spec?.selector,
     ports: (s.spec?.ports ?? []).map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' })),
   };
@@ -141,8 +146,20 @@ export function buildCluster(objects: readonly ApiObject[]): Cluster {
     cluster.podById.set(p.id, p);
     if (!p.hostNetwork) for (const ip of p.ips) cluster.podByIp.set(ip, p);
   }
+  addImpliedNodes(cluster);
   for (const n of cluster.nodes) for (const ip of n.ips) cluster.nodeByIp.set(ip, n);
   return cluster;
+}
+
+/** Nodes that pods name (spec.nodeName, status.hostIP) but no Node manifest declares. */
+function addImpliedNodes(cluster: Cluster): void {
+  for (const p of cluster.pods) {
+    if (!p.node && !p.hostIP) continue;
+    const byName = p.node ? cluster.nodes.find((n) => n.name === p.node) : undefined;
+    const byIp = p.hostIP ? cluster.nodes.find((n) => n.ips.includes(p.hostIP!)) : undefined;
+    if (byName && p.hostIP && !byName.ips.includes(p.hostIP)) byName.ips.push(p.hostIP);
+    if (!byName && !byIp) cluster.nodes.push({ name: p.node ?? p.hostIP!, labels: {}, ips: p.hostIP ? [p.hostIP] : [] });
+  }
 }
 
 function cidrGroup(g: CiliumCIDRGroup) {

@@ -26,8 +26,8 @@ export function podEndpoint(pod: PodInfo): Endpoint {
 
 /** The node a pod runs on, as an endpoint; its IP from the Node object or the pod's hostIP. */
 export function nodeEndpointOf(cluster: Cluster, pod: PodInfo): Endpoint {
-  const node = cluster.nodes.find((n) => n.name === pod.node);
-  return { kind: 'node', name: pod.node ?? node?.name, ip: node?.ips[0] ?? '' };
+  const node = cluster.nodes.find((n) => n.name === pod.node) ?? cluster.nodes.find((n) => pod.hostIP !== undefined && n.ips.includes(pod.hostIP));
+  return { kind: 'node', name: node?.name ?? pod.node, ip: node?.ips[0] ?? pod.hostIP ?? '' };
 }
 
 /** Resolve an IP to the pod, node or world address it belongs to. */
@@ -43,6 +43,8 @@ export function endpointForIp(cluster: Cluster, ip: string, names: string[] = []
 export function isLocalNode(e: Endpoint, pod: PodInfo): boolean {
   if (e.kind !== 'node') return false;
   if (e.name !== undefined && pod.node !== undefined) return e.name === pod.node;
+  if (pod.hostIP !== undefined && e.ip !== '') return e.ip === pod.hostIP;
+  // A pod placed nowhere: with a single node in the model its node is the only one there is.
   return true;
 }
 

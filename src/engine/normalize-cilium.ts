@@ -47,6 +47,29 @@ function cidrPeers(rule: CIDRRule, cluster: Cluster, path: Path): Peer[] {
 
 type AnyRule = CiliumIngressRule & CiliumEgressRule;
 
+interface ServiceRef {
+  k8sService?: { serviceName?: string; namespace?: string };
+  k8sServiceSelector?: { selector?: LabelSelector; namespace?: string };
+}
+
+/**
+ * toServices: a Service with a selector stands for its backend pods (the selector, in the Service's
+ * namespace); a Service without one has no pods podwall knows of, so it selects nothing.
+ */
+function servicePeers(raw: unknown, cluster: Cluster, origin: Origin, path: Path): Peer[] {
+  const ref = raw as ServiceRef;
+  const ns = ref.k8sService?.namespace ?? ref.k8sServiceSelector?.namespace ?? origin.namespace;
+  let services = cluster.services.filter((s) => ns === undefined || s.namespace === ns);
+  if (ref.k8sService) services = services.filter((s) => s.name === ref.k8sService?.serviceName);
+  else if (ref.k8sServiceSelector) {
+    const sel = compileSelector(ref.k8sServiceSelector.selector);
+    services = services.filter((s) => sel.matches(s.labels));
+  } else services = [];
+  return services.filter((s) => s.selector).map((s) => ({
+    type: 'cilium-endpoints', selector: compileSelector({ matchLabels: s.selector }), namespace: s.namespace, path, text: `service ${s.id}`,
+  }));
+}
+
 function l3Peers(r: AnyRule, direction: Direction, origin: Origin, cluster: Cluster, path: Path): Peer[] {
   const ing = direction === 'ingress';
   const key = (name: string) => (ing ? `from${name}` : `to${name}`) as keyof AnyRule;
@@ -74,6 +97,7 @@ function l3Peers(r: AnyRule, direction: Direction, origin: Origin, cluster: Clus
     peers.push({ type: 'nodes', selector, path: [...path, key('Nodes'), i], text: `nodes {${selector.key}}` });
   });
   if (!ing) {
+    (r.toServices ?? []).forEach((svc, i) => peers.push(...servicePeers(svc, cluster, origin, [...path, 'toServices', i])));
     (r.toFQDNs ?? []).forEach((f, i) => {
       const matcher = compileFqdnSelector(f);
       peers.push({ type: 'fqdn', matcher, path: [...path, 'toFQDNs', i], text: `toFQDNs ${matcher.text}` });
