@@ -7,20 +7,24 @@ import { CILIUM_NS_KEY } from './normalize-cilium.js';
 /** One end of a flow as policy sees it. */
 export type Endpoint =
   | { kind: 'pod'; pod: PodInfo; ip: string }
-  /** A node's own network namespace (host-network pods included). `name` is unknown for a bare IP. */
-  | { kind: 'node'; name?: string; ip: string }
+  /** A node's own network namespace. `name` is unknown for a bare IP; `pod` is set for a host-network pod. */
+  | { kind: 'node'; name?: string; ip: string; pod?: PodInfo }
   /** Anything outside the cluster; `names` are DNS names known for the IP. */
   | { kind: 'world'; ip: string; names: string[] };
 
 export function endpointText(e: Endpoint): string {
   switch (e.kind) {
     case 'pod': return e.pod.id;
-    case 'node': return e.name ? `node ${e.name} (${e.ip})` : `node ${e.ip}`;
+    case 'node':
+      if (e.pod) return `${e.pod.id} (host network)`;
+      return e.name ? `node ${e.name} (${e.ip})` : `node ${e.ip}`;
     case 'world': return e.names.length > 0 ? `${e.names[0]} (${e.ip})` : e.ip;
   }
 }
 
+/** A pod as a flow end. A host-network pod shares its node's network namespace, so policy sees the node. */
 export function podEndpoint(pod: PodInfo): Endpoint {
+  if (pod.hostNetwork) return { kind: 'node', name: pod.node, ip: pod.ips[0] ?? pod.hostIP ?? '', pod };
   return { kind: 'pod', pod, ip: pod.ips[0] ?? '' };
 }
 

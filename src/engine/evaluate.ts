@@ -89,9 +89,10 @@ function side(set: PolicySet, dir: Direction, flow: Flow, ctx: MatchContext): Si
   if (deniedBy.length > 0) return { ...v, deniedBy, allowed: false, reason: 'explicit-deny' };
   // A pod cannot block its own node (kubelet probes): Kubernetes docs "What you can't do", Cilium allow-localhost.
   if (dir === 'ingress' && isLocalNode(peer, subject)) return { ...v, allowed: true, reason: 'host-local' };
-  const allowedBy = isolatedBy.length > 0 ? hits(policies, dir, 'allow', peer, subject, flow, ctx) : [];
-  if (isolatedBy.length === 0) return { ...v, allowed: true, reason: 'no-policy-selects' };
+  // Allow rules count even without isolation (Cilium enableDefaultDeny: false still installs them, L7 DNS included).
+  const allowedBy = hits(policies, dir, 'allow', peer, subject, flow, ctx);
   if (allowedBy.length > 0) return { ...v, allowedBy, allowed: true, reason: 'allowed-by-rule' };
+  if (isolatedBy.length === 0) return { ...v, allowed: true, reason: 'no-policy-selects' };
   return { ...v, allowed: false, reason: 'default-deny' };
 }
 

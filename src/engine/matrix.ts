@@ -116,14 +116,23 @@ export function buildMatrix(engine: Engine, pp: PortProto): Matrix {
     for (const r of rules) if (r.action === 'deny') allow.andNot(masked(r));
     return allow;
   });
-  // Pod-level rows, shared by every pod of a source class.
+  // Pod-level rows, shared by every pod of a source class. Pairs with a host-network pod (the node
+  // itself, whose host/remote-node role depends on the other end) are evaluated one by one.
   const pods = cluster.pods;
   const classOf = classes.classOf;
+  const hostNet = new Set(classes.reps.flatMap((r, c) => (r.hostNetwork ? [c] : [])));
+  const directCache = new Map<number, boolean>();
+  const direct = (s: number, d: number) => {
+    let ok = directCache.get(s * n + d);
+    if (ok === undefined) directCache.set(s * n + d, (ok = evaluate(set, { src: eps[s]!, dst: eps[d]!, ...pp }, engine.dns).allowed));
+    return ok;
+  };
   const rows = outAllowed.map((out, s) => {
     const row = new BitSet(pods.length);
     for (let j = 0; j < pods.length; j++) {
       const d = classOf[j]!;
-      if (out.has(d) && inAllowed[d]!.has(s)) row.set(j);
+      const ok = hostNet.size > 0 && (hostNet.has(s) || hostNet.has(d)) ? direct(s, d) : out.has(d) && inAllowed[d]!.has(s);
+      if (ok) row.set(j);
     }
     return row;
   });
@@ -141,6 +150,7 @@ export function buildMatrix(engine: Engine, pp: PortProto): Matrix {
         const src = sameClass ? pods[i]! : classes.reps[ci]!;
         const dst = sameClass ? pods[j]! : classes.reps[cj]!;
         d = evaluate(set, { src: podEndpoint(src), dst: podEndpoint(dst), ...pp }, engine.dns);
+        if (i === j && !d.allowed) d = { ...d, allowed: true, reason: 'same-pod' };
         decisions.set(key, d);
       }
       return d;

@@ -37,10 +37,14 @@ export function podClasses(cluster: Cluster, policies: readonly Policy[], port: 
   const reps: PodInfo[] = [];
   const byNamespace = new Map<string, number[]>();
   const index = new Map<string, number>();
+  // Host-network pods are their node: each is a class of its own, and whether a node is a pod's own
+  // (host) or another (remote-node) depends on where the pod runs, so the node joins the key.
+  const anyHostNet = cluster.pods.some((p) => p.hostNetwork);
   cluster.pods.forEach((pod, i) => {
     const inCidr = cidrs.map((c) => (pod.ips.some((ip) => cidrContainsIp(c.cidr, ip) && !c.except.some((e) => cidrContainsIp(e, ip))) ? '1' : '0')).join('');
     const names = pod.namedPorts.filter((n) => n.port === port && n.protocol === protocol).map((n) => n.name).sort().join(',');
-    const key = `${pod.namespace}\u0000${labelKey(pod.labels)}\u0000${pod.serviceAccount}\u0000${pod.hostNetwork}\u0000${inCidr}\u0000${names}`;
+    const where = !anyHostNet ? '' : pod.hostNetwork ? `host:${pod.id}` : `node:${pod.node ?? pod.hostIP ?? ''}`;
+    const key = `${pod.namespace}\u0000${labelKey(pod.labels)}\u0000${pod.serviceAccount}\u0000${where}\u0000${inCidr}\u0000${names}`;
     let c = index.get(key);
     if (c === undefined) {
       c = reps.length;

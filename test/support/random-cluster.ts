@@ -37,15 +37,21 @@ export function randomCluster(seed: number): ApiObject[] {
   const out: ApiObject[] = [];
   const nss = ['n1', 'n2', 'n3'];
   for (const ns of nss) out.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { team: pick(r, ['a', 'b']) } } });
+  for (const [name, address] of [['n1', '10.0.0.1'], ['n2', '10.0.0.2']]) {
+    out.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: name!, labels: { zone: name! } }, status: { addresses: [{ type: 'InternalIP', address: address! }] } });
+  }
   let ip = 10;
   for (let i = 0; i < 14; i++) {
     const labels: Record<string, string> = {};
     if (r() < 0.8) labels.app = pick(r, APPS);
     if (r() < 0.6) labels.tier = pick(r, TIERS);
+    const node = pick(r, ['n1', 'n2']);
+    // Some host-network pods: they carry their node's address and speak as the node.
+    const hostNetwork = r() < 0.1;
     out.push({
       apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, namespace: pick(r, nss), labels },
-      spec: { containers: [{ ports: r() < 0.5 ? [{ name: 'http', containerPort: pick(r, [80, 8080]) }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] : [] }] },
-      status: { podIP: `10.244.0.${ip++}` },
+      spec: { nodeName: node, hostNetwork, containers: [{ ports: r() < 0.5 ? [{ name: 'http', containerPort: pick(r, [80, 8080]) }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] : [] }] },
+      status: { podIP: hostNetwork ? (node === 'n1' ? '10.0.0.1' : '10.0.0.2') : `10.244.0.${ip++}`, hostIP: node === 'n1' ? '10.0.0.1' : '10.0.0.2' },
     });
   }
   const nPolicies = 1 + Math.floor(r() * 6);
@@ -85,8 +91,9 @@ function netpol(r: () => number, i: number, ns: string): ApiObject {
 function cnp(r: () => number, i: number, ns: string): ApiObject {
   const ports = () => (r() < 0.5 ? { toPorts: [{ ports: [{ port: pick(r, ['80', 'http', '53']), protocol: pick(r, ['TCP', 'UDP', 'ANY'] as const) }] }] } : {});
   const ep = () => (r() < 0.3 ? { matchLabels: { 'k8s:io.kubernetes.pod.namespace': pick(r, ['n1', 'n2', 'n3']) } } : selector(r));
-  const ingress = () => (r() < 0.2 ? {} : { fromEndpoints: [ep()], ...ports() });
-  const egress = () => (r() < 0.3 ? { toEntities: [pick(r, ['cluster', 'world', 'all'])], ...ports() } : { toEndpoints: [ep()], ...ports() });
+  const ingress = () => (r() < 0.2 ? {} : r() < 0.2 ? { fromEntities: [entity()], ...ports() } : { fromEndpoints: [ep()], ...ports() });
+  const entity = () => pick(r, ['cluster', 'world', 'all', 'host', 'remote-node']);
+  const egress = () => (r() < 0.3 ? { toEntities: [entity()], ...ports() } : r() < 0.1 ? { toNodes: [{ matchLabels: { zone: 'n2' } }] } : { toEndpoints: [ep()], ...ports() });
   const kind = r() < 0.7 ? 'CiliumNetworkPolicy' : 'CiliumClusterwideNetworkPolicy';
   // Deny rules next to an allow-all, as Cilium's own connectivity tests pair them, so that denies decide.
   const allowAll = r() < 0.4;
