@@ -17,6 +17,10 @@ export class BitSet {
     this.words[i >>> 5]! |= 1 << (i & 31);
   }
 
+  clear(i: number): void {
+    this.words[i >>> 5]! &= ~(1 << (i & 31));
+  }
+
   has(i: number): boolean {
     return (this.words[i >>> 5]! & (1 << (i & 31))) !== 0;
   }

@@ -46,13 +46,27 @@ export interface Decision {
 /** The policies and cluster an evaluation runs against, with per-pod policy lists cached. */
 export class PolicySet {
   private readonly byPod = new Map<PodInfo, Policy[]>();
-  constructor(readonly cluster: Cluster, readonly policies: readonly Policy[]) {}
+  /** Pod policies by namespace (CNP, NetworkPolicy) and cluster-wide ones under `null`, in input order. */
+  private readonly byNamespace = new Map<string | null, Policy[]>();
+  private readonly order = new Map<Policy, number>();
+  constructor(readonly cluster: Cluster, readonly policies: readonly Policy[]) {
+    policies.forEach((p, i) => {
+      if (p.subject.type !== 'pods') return; // node policies never select pods
+      const key = p.subject.namespace ?? null;
+      const list = this.byNamespace.get(key) ?? [];
+      list.push(p);
+      this.byNamespace.set(key, list);
+      this.order.set(p, i);
+    });
+  }
 
-  /** The policies that select `pod`, in input order. */
+  /** The policies that select `pod`, in input order. Only its namespace's and cluster-wide policies can. */
   selecting(pod: PodInfo): Policy[] {
     let list = this.byPod.get(pod);
     if (!list) {
-      list = this.policies.filter((p) => selectsPod(p, pod, this.cluster));
+      const local = (this.byNamespace.get(pod.namespace) ?? []).filter((p) => selectsPod(p, pod, this.cluster));
+      const global = (this.byNamespace.get(null) ?? []).filter((p) => selectsPod(p, pod, this.cluster));
+      list = global.length === 0 ? local : [...local, ...global].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
       this.byPod.set(pod, list);
     }
     return list;

@@ -68,6 +68,22 @@ class PeerBits {
   }
 }
 
+/** Column sets to row sets: out[s] has d when sets[d] has s. */
+function transpose(sets: readonly BitSet[], n: number): BitSet[] {
+  const out = Array.from({ length: n }, () => new BitSet(n));
+  sets.forEach((set, d) => {
+    const w = set.words;
+    for (let k = 0; k < w.length; k++) {
+      let x = w[k]!;
+      while (x !== 0) {
+        out[(k << 5) + (31 - Math.clz32(x & -x))]!.set(d);
+        x &= x - 1;
+      }
+    }
+  });
+  return out;
+}
+
 function rulesOf(policies: readonly Policy[], dir: Direction) {
   return policies.flatMap((p) => p.rules.filter((r) => r.direction === dir));
 }
@@ -101,45 +117,54 @@ export function buildMatrix(engine: Engine, pp: PortProto): Matrix {
     for (const r of rules) if (r.action === 'deny') allow.andNot(ruleBits(r));
     return allow;
   });
-  // Egress of class s: which destination classes it may reach (port conditions depend on the destination).
+  // A rule's peers limited to the destination classes its ports admit, once per rule: only named
+  // ports depend on the destination, other port conditions admit all classes or none.
+  const maskedCache = new Map<Rule, BitSet>();
+  const masked = (r: Rule) => {
+    let b = maskedCache.get(r);
+    if (b) return b;
+    if (r.ports === null || !r.ports.some((p) => p.name !== undefined)) {
+      b = portOk(r, 0) ? ruleBits(r) : new BitSet(n);
+    } else {
+      b = ruleBits(r).clone();
+      for (let d = 0; d < n; d++) if (b.has(d) && !portOk(r, d)) b.words[d >>> 5]! &= ~(1 << (d & 31));
+    }
+    maskedCache.set(r, b);
+    return b;
+  };
+  // Egress of class s: which destination classes it may reach.
   const outAllowed = classes.reps.map((rep) => {
     const policies = set.selecting(rep);
     const rules = rulesOf(policies, 'egress');
     const isolated = policies.some((p) => p.isolates.egress);
-    const masked = (r: Rule) => {
-      const b = ruleBits(r).clone();
-      for (let d = 0; d < n; d++) if (b.has(d) && !portOk(r, d)) b.words[d >>> 5]! &= ~(1 << (d & 31));
-      return b;
-    };
     const allow = isolated ? new BitSet(n) : BitSet.full(n);
     if (isolated) for (const r of rules) if (r.action === 'allow') allow.or(masked(r));
     for (const r of rules) if (r.action === 'deny') allow.andNot(masked(r));
     return allow;
   });
-  // Pod-level rows, shared by every pod of a source class. Pairs with a host-network pod (the node
-  // itself, whose host/remote-node role depends on the other end) are evaluated one by one.
+  // Class rows: s reaches d when s's egress admits d and d's ingress admits s (ingress sets transposed).
+  // Pairs with a host-network class (the node itself, whose host/remote-node role depends on the other
+  // end) are evaluated one by one.
   const pods = cluster.pods;
   const classOf = classes.classOf;
-  const hostNet = new Set(classes.reps.flatMap((r, c) => (r.hostNetwork ? [c] : [])));
-  const directCache = new Map<number, boolean>();
-  const direct = (s: number, d: number) => {
-    let ok = directCache.get(s * n + d);
-    if (ok === undefined) directCache.set(s * n + d, (ok = evaluate(set, { src: eps[s]!, dst: eps[d]!, ...pp }, engine.dns).allowed));
-    return ok;
-  };
+  const inT = transpose(inAllowed, n);
   const rows = outAllowed.map((out, s) => {
-    const row = new BitSet(pods.length);
-    for (let j = 0; j < pods.length; j++) {
-      const d = classOf[j]!;
-      const ok = hostNet.size > 0 && (hostNet.has(s) || hostNet.has(d)) ? direct(s, d) : out.has(d) && inAllowed[d]!.has(s);
-      if (ok) row.set(j);
-    }
-    return row;
+    out.and(inT[s]!);
+    return out;
   });
+  const hostNet = classes.reps.flatMap((r, c) => (r.hostNetwork ? [c] : []));
+  for (const h of hostNet) {
+    for (let c = 0; c < n; c++) {
+      for (const [s, d] of [[h, c], [c, h]] as const) {
+        if (evaluate(set, { src: eps[s]!, dst: eps[d]!, ...pp }, engine.dns).allowed) rows[s]!.set(d);
+        else rows[s]!.clear(d);
+      }
+    }
+  }
   const decisions = new Map<number, Decision>();
   return {
     ...pp, pods, classes,
-    allowed: (i, j) => i === j || rows[classOf[i]!]!.has(j),
+    allowed: (i, j) => i === j || rows[classOf[i]!]!.has(classOf[j]!),
     decision(i, j) {
       const [ci, cj] = [classOf[i]!, classOf[j]!];
       // Two pods of one class need two distinct pods, or evaluate would see the same pod twice.

@@ -46,9 +46,21 @@ function bytesInPrefix(bytes: readonly number[], net: Cidr): boolean {
   return true;
 }
 
+// Pod and node IPs are tested against every CIDR peer; parse each text once (ipaddr.js parsing dominated pod-class building).
+const parsed = new Map<string, { bytes: number[]; family: 4 | 6 } | null>();
+function parseIpCached(ip: string): { bytes: number[]; family: 4 | 6 } | null {
+  let p = parsed.get(ip);
+  if (p === undefined) {
+    if (parsed.size >= 1 << 18) parsed.clear();
+    p = parseIp(ip);
+    parsed.set(ip, p);
+  }
+  return p;
+}
+
 /** Whether IP `ip` (text) lies inside `net`. Invalid IPs are inside nothing. */
 export function cidrContainsIp(net: Cidr, ip: string): boolean {
-  const p = parseIp(ip);
+  const p = parseIpCached(ip);
   return p !== null && bytesInPrefix(p.bytes, net);
 }
 
