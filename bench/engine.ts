@@ -4,7 +4,7 @@ import { buildEngine, type Engine } from '../src/engine/engine.js';
 import { podEndpoint, type Endpoint } from '../src/engine/endpoint.js';
 import { flowText } from '../src/engine/evaluate.js';
 import { buildMatrix, type Matrix, type PortProto } from '../src/engine/matrix.js';
-import { rng } from './random.js';
+import { rng } from '../src/shared/random.js';
 import { DEFAULT_OPTIONS, syntheticCluster } from './synthetic-cluster.js';
 
 /**

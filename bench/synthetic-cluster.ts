@@ -1,5 +1,5 @@
 import type { ApiObject, ContainerPort, Labels, Namespace, Node, Pod } from '../src/api/types.js';
-import { pick, rng, sample, type Rand } from './random.js';
+import { pick, rng, sample, type Rand } from '../src/shared/random.js';
 import { syntheticPolicies } from './synthetic-policies.js';
 
 /**

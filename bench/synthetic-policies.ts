@@ -2,7 +2,7 @@ import type {
   ApiObject, CiliumEgressRule, CiliumIngressRule, CiliumNetworkPolicy, CiliumPortRule, LabelSelector, NetworkPolicy,
   NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
 } from '../src/api/types.js';
-import { pick, sample, type Rand } from './random.js';
+import { pick, sample, type Rand } from '../src/shared/random.js';
 import type { AppModel, ClusterModel, NamespaceModel, SyntheticOptions } from './synthetic-cluster.js';
 
 /**

@@ -1,23 +1,8 @@
 import type { ApiObject, LabelSelector } from '../../src/api/types.js';
-
-/** A small deterministic PRNG (mulberry32), so failures reproduce by seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { pick, rng } from '../../src/shared/random.js';
 
 const APPS = ['web', 'db', 'api', 'cache'];
 const TIERS = ['front', 'back'];
-
-function pick<T>(r: () => number, xs: readonly T[]): T {
-  return xs[Math.floor(r() * xs.length)]!;
-}
 
 function selector(r: () => number): LabelSelector {
   const roll = r();

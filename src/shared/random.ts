@@ -1,7 +1,7 @@
 /** A seeded source of numbers in [0, 1). */
 export type Rand = () => number;
 
-/** mulberry32, the same generator as test/support/random-cluster.ts (copied: tsconfig.json does not build test/). */
+/** mulberry32: small, fast and deterministic, so generated clusters and samples reproduce by seed. */
 export function rng(seed: number): Rand {
   let a = seed >>> 0;
   return () => {
