@@ -119,7 +119,8 @@ function portMatch(p: CiliumPortProtocol, path: Path): PortMatch {
   const protocols = proto === 'ANY' ? (['TCP', 'UDP', 'SCTP'] as const) : proto === 'ICMP' || proto === 'ICMPV6' ? (['ICMP'] as const) : [proto];
   const text = p.port ?? '0';
   if (text === '0' || text === '') return { protocols, path };
-  if (!/^\d+$/.test(text)) return { protocols, name: text, path };
+  // Cilium compares port names case-insensitively; container port names are lower case (IANA_SVC_NAME).
+  if (!/^\d+$/.test(text)) return { protocols, name: text.toLowerCase(), path };
   const from = Number(text);
   return { protocols, range: { from, to: p.endPort && p.endPort >= from ? p.endPort : from }, path };
 }

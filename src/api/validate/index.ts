@@ -1,36 +1,44 @@
-import type { Diagnostic } from '../../shared/diagnostic.js';
+import { hasErrors, type Diagnostic } from '../../shared/diagnostic.js';
 import type { ManifestDoc } from '../source.js';
 import type { ApiObject } from '../types.js';
+import { createContext, diagnostic, obj, present, type Obj } from './context.js';
+import { RULES_BY_KIND } from './rules/index.js';
+import { KINDS, structuralDiagnostics } from './schema/index.js';
 
-const KINDS: Record<string, string[]> = {
-  Namespace: ['v1'],
-  Pod: ['v1'],
-  Node: ['v1'],
-  Service: ['v1'],
-  NetworkPolicy: ['networking.k8s.io/v1'],
-  CiliumNetworkPolicy: ['cilium.io/v2'],
-  CiliumClusterwideNetworkPolicy: ['cilium.io/v2'],
-  CiliumCIDRGroup: ['cilium.io/v2alpha1', 'cilium.io/v2'],
-};
+export type { DiagnosticCode } from './codes.js';
 
 export interface DocumentResult {
   object?: ApiObject;
   diagnostics: Diagnostic[];
 }
 
-/** Validate one document. Unknown kinds are skipped with a note; invalid objects yield errors and no object. */
+/** API server defaulting podwall relies on: a NetworkPolicy without spec has the empty spec (selects all pods). */
+function withDefaults(kind: string, o: Obj): ApiObject {
+  if (kind === 'NetworkPolicy' && !present(o.spec)) return { ...o, spec: {} } as unknown as ApiObject;
+  return o as unknown as ApiObject;
+}
+
+/**
+ * Validate one document as the Kubernetes API server (and, for Cilium kinds, Cilium's policy validation)
+ * would: the structural schema first, then every semantic rule of the kind, all reported at once.
+ * Unknown kinds are skipped with a note (PW1003); a document with any error yields no object.
+ *
+ * @example
+ * const { object, diagnostics } = validateDocument(doc);
+ * // diagnostics: [{ code: 'PW1203', severity: 'error', path: ['spec', 'ingress', 0, 'ports', 0, 'endPort'], ... }]
+ */
 export function validateDocument(doc: ManifestDoc): DocumentResult {
-  const v = doc.value;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    return { diagnostics: [{ code: 'PW1002', severity: 'error', path: [], message: 'expected an object with apiVersion and kind' }] };
+  const o = obj(doc.value);
+  if (!o) return { diagnostics: [diagnostic('PW1002', [], {})] };
+  if (typeof o.kind !== 'string') return { diagnostics: [diagnostic('PW1002', ['kind'], { missing: 'kind' })] };
+  if (typeof o.apiVersion !== 'string') return { diagnostics: [diagnostic('PW1002', ['apiVersion'], { missing: 'apiVersion' })] };
+  const entry = KINDS[o.kind];
+  if (!entry || !entry.versions.includes(o.apiVersion)) {
+    return { diagnostics: [diagnostic('PW1003', ['kind'], { apiVersion: o.apiVersion, kind: o.kind })] };
   }
-  const o = v as Record<string, unknown>;
-  if (typeof o.kind !== 'string' || typeof o.apiVersion !== 'string') {
-    return { diagnostics: [{ code: 'PW1002', severity: 'error', path: typeof o.kind !== 'string' ? ['kind'] : ['apiVersion'], message: 'expected apiVersion and kind' }] };
-  }
-  const versions = KINDS[o.kind];
-  if (!versions || !versions.includes(o.apiVersion)) {
-    return { diagnostics: [{ code: 'PW1003', severity: 'info', path: ['kind'], message: `skipped ${o.apiVersion} ${o.kind}: not a kind podwall reads` }] };
-  }
-  return { object: v as ApiObject, diagnostics: [] };
+  const diagnostics = structuralDiagnostics(entry.schema, o);
+  const ctx = createContext(o.kind, o, diagnostics);
+  for (const rule of RULES_BY_KIND[o.kind] ?? []) rule(ctx);
+  if (hasErrors(diagnostics)) return { diagnostics };
+  return { object: withDefaults(o.kind, o), diagnostics };
 }
