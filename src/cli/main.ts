@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, ExitError, IoError, UsageError } from '../shared/errors.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { diffCommand } from './commands/diff.js';
+import { lintCommand } from './commands/lint.js';
 import { policyCommand } from './commands/policy.js';
 import { validateCommand } from './commands/validate.js';
 
@@ -20,6 +22,8 @@ Examples:
   program.addCommand(analyzeCommand());
   program.addCommand(policyCommand());
   program.addCommand(validateCommand());
+  program.addCommand(lintCommand());
+  program.addCommand(diffCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

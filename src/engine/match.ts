@@ -55,8 +55,10 @@ export function peerMatches(peer: Peer, ep: Endpoint, subject: PodInfo, ctx: Mat
         if (peer.namespace !== undefined && ep.pod.namespace !== peer.namespace) return false;
         return peer.selector.matches(ciliumIdentity(ctx.cluster, ep.pod));
       }
-      // Non-pod peers carry only reserved labels; only a selector that names one can match them.
-      return !peer.selector.empty && peer.namespace === undefined && peer.selector.matches(reservedIdentity(ep, subject));
+      // Non-pod peers carry only reserved labels; only a selector that names one can match them
+      // (Cilium scopes every other endpoint selector to pods: a namespace, or `namespace Exists` in a CCNP).
+      const reserved = peer.selector.requirements.some((r) => r.key.startsWith('reserved:'));
+      return reserved && peer.namespace === undefined && peer.selector.matches(reservedIdentity(ep, subject));
     }
     case 'cidr': return (peer.selectsCluster || ep.kind === 'world') && inCidr(peer, ep.ip);
     case 'entity': return entityMatches(peer.entity, ep, subject);

@@ -161,24 +161,13 @@ export function buildMatrix(engine: Engine, pp: PortProto): Matrix {
       }
     }
   }
-  const decisions = new Map<number, Decision>();
   return {
     ...pp, pods, classes,
     allowed: (i, j) => i === j || rows[classOf[i]!]!.has(classOf[j]!),
-    decision(i, j) {
-      const [ci, cj] = [classOf[i]!, classOf[j]!];
-      // Two pods of one class need two distinct pods, or evaluate would see the same pod twice.
-      const sameClass = ci === cj;
-      const key = i === j ? -1 - ci : sameClass ? n * n + ci : ci * n + cj;
-      let d = decisions.get(key);
-      if (!d) {
-        const src = sameClass ? pods[i]! : classes.reps[ci]!;
-        const dst = sameClass ? pods[j]! : classes.reps[cj]!;
-        d = evaluate(set, { src: podEndpoint(src), dst: podEndpoint(dst), ...pp }, engine.dns);
-        if (i === j && !d.allowed) d = { ...d, allowed: true, reason: 'same-pod' };
-        decisions.set(key, d);
-      }
-      return d;
+    // Explanations name the actual pods, so they are evaluated on them (the verdict is the matrix's).
+    decision: (i, j) => {
+      const d = evaluate(set, { src: podEndpoint(pods[i]!), dst: podEndpoint(pods[j]!), ...pp }, engine.dns);
+      return i === j && !d.allowed ? { ...d, allowed: true, reason: 'same-pod' } : d;
     },
   };
 }

@@ -22,8 +22,12 @@ export function compileCiliumSelector(sel: LabelSelector | undefined): Selector 
   return compileSelector(sel, ciliumKey);
 }
 
-function namesNamespace(sel: LabelSelector | undefined): boolean {
-  return selectorKeys(sel, ciliumKey).includes(CILIUM_NS_KEY);
+/**
+ * Whether Cilium leaves a CNP's endpoint selector unscoped: it names the namespace, a namespace label,
+ * or a reserved identity (pkg/policy/api getEndpointSelector adds the policy's namespace otherwise).
+ */
+function unscoped(sel: LabelSelector | undefined): boolean {
+  return selectorKeys(sel, ciliumKey).some((k) => k === CILIUM_NS_KEY || k.startsWith('io.cilium.k8s.namespace.labels.') || k.startsWith('reserved:'));
 }
 
 function cidrPeers(rule: CIDRRule, cluster: Cluster, path: Path): Peer[] {
@@ -79,7 +83,7 @@ function l3Peers(r: AnyRule, direction: Direction, origin: Origin, cluster: Clus
     const selector = compileCiliumSelector(sel);
     // A CNP's endpoint selectors are limited to the policy's namespace unless they name one
     // (Documentation/security/policy/kubernetes.rst, "Namespaces"); a CCNP's span the cluster.
-    const namespace = origin.kind === 'CiliumNetworkPolicy' && !namesNamespace(sel) ? origin.namespace : undefined;
+    const namespace = origin.kind === 'CiliumNetworkPolicy' && !unscoped(sel) ? origin.namespace : undefined;
     const text = `endpoints {${selector.key}}${namespace ? ` in namespace ${namespace}` : ''}`;
     peers.push({ type: 'cilium-endpoints', selector, namespace, path: [...path, key('Endpoints'), i], text });
   });

@@ -296,3 +296,25 @@ describe('deny rules', () => {
     expect([d.allowed, d.reason]).toEqual([false, 'default-deny']);
   });
 });
+
+describe('endpoint selector scoping (pkg/policy/api getEndpointSelector)', () => {
+  it('leaves a CNP selector on a reserved label unscoped: reserved:host matches the local node', () => {
+    const e = egressOfA(`{toEndpoints: [{matchLabels: {'reserved:host': ''}}]}`);
+    expect(probe(e, 'x/a', 'host', 10250).allowed).toBe(true);
+    expect(probe(e, 'x/a', 'x/b', 80).allowed).toBe(false);
+  });
+
+  it('leaves a CNP selector on namespace labels unscoped', () => {
+    const e = ingressOfA(`{fromEndpoints: [{matchLabels: {'k8s:io.cilium.k8s.namespace.labels.ns': y}}]}`);
+    expect(probe(e, 'y/b', 'x/a', 80).allowed).toBe(true);
+    expect(probe(e, 'x/b', 'x/a', 80).allowed).toBe(false);
+  });
+
+  it('never lets a CCNP label selector match the world or a node', () => {
+    const e = engine(cnp(null, 'p', `
+      endpointSelector: {matchLabels: {app: a}}
+      egress: [{toEndpoints: [{matchExpressions: [{key: app, operator: DoesNotExist}]}]}]`));
+    expect(probe(e, 'x/a', '198.18.0.10', 443).allowed).toBe(false);
+    expect(probe(e, 'x/a', 'host', 10250).allowed).toBe(false);
+  });
+});
