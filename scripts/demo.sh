@@ -40,7 +40,7 @@ step 0 lint -f examples/seed-cilium
 step 3 policy trace -f examples/seed-cilium --from demo/curl --to example.com --port 443/TCP --dns-answers examples/seed/world.hosts
 
 say "The same policy with the DNS rule Cilium needs: example.com passes, blocked.com does not"
-step 0 policy trace -f examples/seed-cilium-dns --from demo/curl --to example.com --port 443/TCP --dns-answers examples/seed/world.hosts -o json
+step 0 policy trace -f examples/seed-cilium-dns --from demo/curl --to example.com --port 443/TCP --dns-answers examples/seed/world.hosts
 step 3 policy trace -f examples/seed-cilium-dns --from demo/curl --to blocked.com --port 443/TCP --dns-answers examples/seed/world.hosts
 
 printf '\n'

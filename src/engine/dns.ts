@@ -1,7 +1,7 @@
 import type { DnsAnswers } from '../api/hosts.js';
 import { normalizeName } from '../fqdn/pattern.js';
 import type { Cluster, PodInfo, Protocol } from './cluster.js';
-import { podEndpoint, type Endpoint } from './endpoint.js';
+import { endpointText, podEndpoint, type Endpoint } from './endpoint.js';
 import { evaluate, type Decision, type PolicySet } from './evaluate.js';
 import type { MatchContext } from './match.js';
 
@@ -77,7 +77,7 @@ export class DnsKnowledge implements MatchContext {
     const server = dnsServer(this.cluster);
     const ips = this.answers.get(name) ?? [];
     const decision = evaluate(this.set, { src: podEndpoint(pod), dst: server.endpoint, ...server }, { cluster: this.cluster, ...NO_FQDN });
-    const base = { name, ips, decision, server: server.endpoint.ip };
+    const base = { name, ips, decision, server: `${endpointText(server.endpoint)} (${server.endpoint.ip})` };
     if (!decision.allowed) return { ...base, status: 'dropped' };
     const rules = decision.egress.allowedBy.map((h) => h.rule);
     const proxied = rules.some((r) => r.dns !== undefined);

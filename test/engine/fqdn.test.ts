@@ -89,7 +89,7 @@ describe('toFQDNs in the engine', () => {
     const scopedToX = "{toEndpoints: [{matchLabels: {k8s:k8s-app: kube-dns}}], toPorts: [{ports: [{port: '53', protocol: ANY}], rules: {dns: [{matchPattern: '*'}]}}]}";
     const e = engine(fqdnPolicy([scopedToX, fqdnRule]), { answers });
     const o = e.dns.outcome(podOf(e, 'x/a'), 'example.com');
-    expect([o.status, o.server]).toEqual(['dropped', '10.0.9.53']);
+    expect([o.status, o.server]).toEqual(['dropped', 'kube-system/coredns (10.0.9.53)']);
     expect(probe(e, 'x/a', 'example.com', 443).allowed).toBe(false);
   });
 
