@@ -1,17 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { suiteDirs } from '../../../test/support/conformance-dir.js';
 import { parseCase } from '../../conformance/case.js';
 import { loadManifests } from '../load.js';
 
-/** The shared conformance data beside the clone (../shared/conformance), or $PODWALL_CONFORMANCE_DIR. */
-const root = process.env.PODWALL_CONFORMANCE_DIR
-  ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../shared/conformance');
-
-const suites = existsSync(root)
-  ? readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(root, d.name))
-  : [];
+const suites = suiteDirs();
 
 describe('conformance data validates cleanly', () => {
   it('finds the conformance suites', () => {
