@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { expectCase, type Case } from '../../../test/support/validate-case.js';
 import { loadManifests } from '../load.js';
 import type { Path } from '../source.js';
 import { CODES, type DiagnosticCode } from './codes.js';
 
-interface Case { name: string; code: DiagnosticCode; text: string; path: Path; line: number; col: number }
-
-function expectCase(c: Case): void {
-  const res = loadManifests([{ file: 'p.yaml', text: c.text }]);
-  const got = res.diagnostics.map((d) => ({ code: d.code, path: d.path, line: d.source?.line, col: d.source?.col }));
-  expect(got).toContainEqual({ code: c.code, path: c.path, line: c.line, col: c.col });
-  if (CODES[c.code].severity === 'error') expect(res.objects).toEqual([]);
-}
 
 const HEAD = 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: p\n  namespace: default\n';
 /** A CNP whose spec body starts at line 6 (no endpointSelector given). */

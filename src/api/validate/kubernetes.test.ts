@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { expectCase, type Case } from '../../../test/support/validate-case.js';
 import { loadManifests } from '../load.js';
 import type { Path } from '../source.js';
 import { CODES, type DiagnosticCode } from './codes.js';
 
 /** Each case: a small manifest, the code it must produce, where (path), and the file position of that path. */
-interface Case { name: string; code: DiagnosticCode; text: string; path: Path; line: number; col: number }
-
-function expectCase(c: Case): void {
-  const res = loadManifests([{ file: 'p.yaml', text: c.text }]);
-  const got = res.diagnostics.map((d) => ({ code: d.code, path: d.path, line: d.source?.line, col: d.source?.col }));
-  expect(got).toContainEqual({ code: c.code, path: c.path, line: c.line, col: c.col });
-  if (CODES[c.code].severity === 'error') expect(res.objects).toEqual([]);
-}
 
 /** A NetworkPolicy in namespace demo; `spec` lines start at line 7, indented by two spaces. */
 const np = (spec: string, meta = '  name: p\n  namespace: demo\n') =>

@@ -1,5 +1,6 @@
 import type { VerdictChange, VerdictDiff } from '../../engine/diff.js';
 import { paint } from '../tty.js';
+import { csvField } from './csv.js';
 
 const verdict = (allowed: boolean) => (allowed ? 'allowed' : 'denied');
 
@@ -59,10 +60,6 @@ export function formatDiffMd(d: VerdictDiff): string {
     out.push('');
   }
   return out.join('\n');
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** One row per change; pods on one side only are not pairs and are left out. */

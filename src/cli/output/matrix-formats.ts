@@ -1,6 +1,7 @@
 import type { Matrix } from '../../engine/matrix.js';
 import { allPairs, type MatrixReport } from './matrix-report.js';
 import { paint } from '../tty.js';
+import { csvField } from './csv.js';
 
 function cell(m: Matrix, i: number, j: number): string {
   if (i === j) return '#';
@@ -56,10 +57,6 @@ export function formatMd(report: MatrixReport): string {
     out.push('');
   }
   return out.join('\n');
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function formatCsv(report: MatrixReport): string {
