@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectCase, type Case } from '../../../test/support/validate-case.js';
 import { loadManifests } from '../load.js';
-import type { Path } from '../source.js';
-import { CODES, type DiagnosticCode } from './codes.js';
 
 
 /** A CNP with `endpointSelector: {}`; `body` starts at line 8. */

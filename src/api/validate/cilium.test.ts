@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectCase, type Case } from '../../../test/support/validate-case.js';
 import { loadManifests } from '../load.js';
-import type { Path } from '../source.js';
-import { CODES, type DiagnosticCode } from './codes.js';
 
 
 const HEAD = 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: p\n  namespace: default\n';

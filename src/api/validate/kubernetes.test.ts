@@ -1,8 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { expectCase, type Case } from '../../../test/support/validate-case.js';
-import { loadManifests } from '../load.js';
-import type { Path } from '../source.js';
-import { CODES, type DiagnosticCode } from './codes.js';
 
 /** Each case: a small manifest, the code it must produce, where (path), and the file position of that path. */
 

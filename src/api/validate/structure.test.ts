@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectCase, type Case } from '../../../test/support/validate-case.js';
 import { loadManifests } from '../load.js';
-import type { Path } from '../source.js';
-import { CODES, type DiagnosticCode } from './codes.js';
 
 
 const np = (spec: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n${spec}`;
