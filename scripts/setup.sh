@@ -30,5 +30,15 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
+# The libnftables addon (native/): rebuilt only when the .node file is missing or older than its sources.
+addon=native/build/Release/podwall_nft.node
+if [ ! -f "$addon" ] || [ -n "$(find native/binding.gyp native/src -newer "$addon" 2>/dev/null)" ]; then
+  log "building the libnftables addon"
+  gyp_args=()
+  # Node's own headers when the distribution ships them (no download needed).
+  [ -f /usr/include/node/node_api.h ] && gyp_args+=(--nodedir=/usr)
+  (cd native && ../node_modules/.bin/node-gyp rebuild "${gyp_args[@]}" >&2)
+fi
+
 # Build (incremental: only changed files are recompiled).
 node_modules/.bin/tsc -p tsconfig.json >&2

@@ -1,7 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, ExitError, IoError, UsageError } from '../shared/errors.js';
+import { agentCommand } from './commands/agent.js';
+import { labHooks } from './lab-hooks.js';
+import { execCommand, logsCommand } from './commands/exec.js';
+import { runCommand } from './commands/run.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { applyCommand } from './commands/apply.js';
+import { createCommand } from './commands/create.js';
+import { deleteCommand } from './commands/delete.js';
+import { describeCommand } from './commands/describe.js';
+import { getCommand } from './commands/get.js';
+import { labelCommand } from './commands/label.js';
 import { diffCommand } from './commands/diff.js';
+import { labCommand } from './commands/lab.js';
 import { lintCommand } from './commands/lint.js';
 import { policyCommand } from './commands/policy.js';
 import { validateCommand } from './commands/validate.js';
@@ -20,12 +31,31 @@ Examples:
   podwall lint -f examples/seed
   podwall diff -f old/ -f new/`);
   program.addCommand(analyzeCommand());
+  program.addCommand(agentCommand());
+  program.addCommand(runCommand());
+  program.addCommand(execCommand());
+  program.addCommand(logsCommand());
   program.addCommand(policyCommand());
   program.addCommand(validateCommand());
   program.addCommand(lintCommand());
   program.addCommand(diffCommand());
-  for (const c of program.commands) c.exitOverride();
+  program.addCommand(labCommand());
+  program.addCommand(applyCommand(labHooks));
+  program.addCommand(createCommand());
+  program.addCommand(getCommand());
+  program.addCommand(describeCommand());
+  program.addCommand(labelCommand(labHooks));
+  program.addCommand(deleteCommand(labHooks));
+  exitOverrideAll(program);
   return program;
+}
+
+/** Usage errors of every (sub)command come back as exceptions, so main() maps them to exit code 2. */
+function exitOverrideAll(cmd: Command): void {
+  for (const c of cmd.commands) {
+    c.exitOverride();
+    exitOverrideAll(c);
+  }
 }
 
 /** The only place that turns exceptions into exit codes. */

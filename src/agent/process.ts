@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { netnsExists } from '../lab/netns.js';
+import { createExecutor, type NftExecutor } from '../dataplane/nft/executor.js';
+import { parseListing } from '../dataplane/nft/render.js';
+import type { ApiObject } from '../api/types.js';
+import type { Ruleset } from '../dataplane/ruleset.js';
+import type { NftJson } from '../dataplane/nft/render.js';
+import { openStore } from '../store/index.js';
+import { Agent } from './loop.js';
+import { planNode } from './plan.js';
+import { statusPath, writeStatus } from './status.js';
+import { localPods, PodReconciler } from './pods.js';
+import { labContext, nodeNetns } from '../lab/names.js';
+
+export interface AgentOptions {
+  node: string;
+  stateDir: string;
+  storePath: string;
+  /** How often the store's revision is polled. */
+  pollMs?: number;
+}
+
+/**
+ * The agent of one node: it runs in the root network namespace, applies nft in the node's netns, and
+ * creates and removes the node's pods. It starts from what the kernel has (the
+ * table read back), so a restarted agent changes only what differs and never flushes first.
+ */
+export async function runAgent(opts: AgentOptions): Promise<void> {
+  const store = openStore(opts.storePath);
+  const ctx = labContext();
+  const executor: NftExecutor = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix) });
+  const pods = new PodReconciler(opts.node, ctx);
+  const file = statusPath(opts.stateDir, opts.node);
+  const agent = new Agent<ApiObject, Ruleset, NftJson>({
+    node: opts.node,
+    revision: () => store.revision(),
+    snapshot: () => {
+      const s = store.list();
+      return { revision: s.revision, objects: s.objects, enforcement: s.settings.networkPolicy };
+    },
+    plan: (prev, desired) => planNode(opts.node, prev, desired),
+    apply: (tx) => executor.apply(tx),
+    prepare: (desired) => pods.prepare(localPods(desired.objects, opts.node)),
+    complete: () => pods.complete(),
+    report: (s) => writeStatus(file, s),
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  }, { pollMs: opts.pollMs ?? 5, retryMs: 1000 });
+  agent.adopt(parseListing(await executor.list()));
+  // An agent whose lab is gone (store removed, node netns deleted) has nothing left to do.
+  const orphanCheck = setInterval(() => {
+    if (!existsSync(opts.storePath) || !netnsExists(nodeNetns(opts.node, ctx.prefix))) agent.stop();
+  }, 1000);
+  orphanCheck.unref();
+  const stop = () => agent.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await agent.run();
+  } finally {
+    clearInterval(orphanCheck);
+    executor.close();
+    store.close();
+  }
+}

@@ -1,0 +1,141 @@
+import type { Engine } from '../engine/engine.js';
+import { runs, sideElements } from './elements.js';
+import { identities, type Identities } from './identity.js';
+import { portRanges, type ProtocolRanges } from './ports.js';
+import { component, FAMILY, rule, TABLE, type Chain, type Element, type Field, type NamedSet, type Rule, type Ruleset, type Table } from './ruleset.js';
+import { sideTables } from './sides.js';
+
+export const ENFORCEMENTS = ['podwall', 'none'] as const;
+export type Enforcement = (typeof ENFORCEMENTS)[number];
+
+export interface CompileOptions {
+  /** The node whose firewall this is (its pods are the ones it enforces). */
+  node: string;
+  /** `none`: network policy off, the table only accepts. */
+  enforcement: Enforcement;
+  /** Addresses in it that no pod holds are dropped (fail closed). Default 10.244.0.0/16. */
+  podCidr?: string;
+}
+
+/** What compile decided, besides the ruleset: for explanations, tests and size reports. */
+export interface Compiled {
+  ruleset: Ruleset;
+  ids: Identities;
+  ranges: ProtocolRanges[];
+}
+
+export const SET_NAMES = {
+  ident: 'ident', localPods: 'local_pods', egress: 'egress', ingress: 'ingress',
+  egressOpen: 'egress_open', ingressOpen: 'ingress_open', fqdn: 'fqdn',
+} as const;
+export const CHAIN_NAMES = { forward: 'forward', input: 'input', egress: 'egress_check', ingress: 'ingress_check' } as const;
+
+const FLOW: readonly Field[] = ['meta mark', 'ct mark', 'meta l4proto', 'th dport'];
+const FQDN_FLOW: readonly Field[] = ['ip saddr', 'ip daddr', 'meta l4proto', 'th dport'];
+/** nft's `filter` priority. */
+const FILTER = 0;
+
+function sets(ids: Identities | null, egress: readonly Element[], ingress: readonly Element[], open: { egress: number[]; ingress: number[] }): NamedSet[] {
+  const flow = ['mark', 'mark', 'inet_proto', 'inet_service'] as const;
+  return [
+    {
+      name: SET_NAMES.ident, type: ['ipv4_addr'], map: 'mark', flags: ['interval'],
+      elements: (ids?.intervals ?? []).map((i) => ({ key: [component(i.from, i.to)], value: i.id })),
+    },
+    { name: SET_NAMES.localPods, type: ['ipv4_addr'], flags: ['interval'], elements: runs(ids?.localPodIps ?? []) },
+    { name: SET_NAMES.egress, type: flow, flags: ['interval'], elements: egress },
+    { name: SET_NAMES.ingress, type: flow, flags: ['interval'], elements: ingress },
+    { name: SET_NAMES.egressOpen, type: ['mark'], flags: ['interval'], elements: runs(open.egress) },
+    { name: SET_NAMES.ingressOpen, type: ['mark'], flags: ['interval'], elements: runs(open.ingress) },
+    { name: SET_NAMES.fqdn, type: ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service'], flags: ['timeout'], elements: [], external: true },
+  ];
+}
+
+function enforcingChains(ids: Identities): Chain[] {
+  const pod = { addr: ids.podCidr.addr, len: ids.podCidr.len };
+  const established: Rule = rule('replies and related packets of allowed connections', [{ type: 'ct-state', states: ['established', 'related'] }], { type: 'accept' });
+  const unknownSrc = rule(`unknown source in the pod CIDR ${ids.podCidr.text}: fail closed`,
+    [{ type: 'prefix', field: 'ip saddr', ...pod }, { type: 'equals', field: 'meta mark', value: 0 }], { type: 'drop' });
+  const forward: Chain = {
+    name: CHAIN_NAMES.forward, hook: 'forward', priority: FILTER, policy: 'accept',
+    rules: [
+      established,
+      rule('identities: source into the packet mark, destination into the conntrack mark', [], null, [
+        { type: 'set', field: 'meta mark', value: { map: SET_NAMES.ident, key: 'ip saddr' } },
+        { type: 'set', field: 'ct mark', value: { map: SET_NAMES.ident, key: 'ip daddr' } },
+      ]),
+      unknownSrc,
+      rule(`unknown destination in the pod CIDR ${ids.podCidr.text}: fail closed`,
+        [{ type: 'prefix', field: 'ip daddr', ...pod }, { type: 'equals', field: 'ct mark', value: 0 }], { type: 'drop' }),
+      rule('egress is enforced on the source pod\'s node', [{ type: 'lookup', fields: ['ip saddr'], set: SET_NAMES.localPods }], { type: 'jump', chain: CHAIN_NAMES.egress }),
+      rule('ingress is enforced on the destination pod\'s node', [{ type: 'lookup', fields: ['ip daddr'], set: SET_NAMES.localPods }], { type: 'jump', chain: CHAIN_NAMES.ingress }),
+    ],
+  };
+  const input: Chain = {
+    name: CHAIN_NAMES.input, hook: 'input', priority: FILTER, policy: 'accept',
+    rules: [
+      established,
+      rule('identity of the source into the packet mark', [], null, [{ type: 'set', field: 'meta mark', value: { map: SET_NAMES.ident, key: 'ip saddr' } }]),
+      unknownSrc,
+      rule('pods to their own node: egress with the node (host) as destination', [{ type: 'lookup', fields: ['ip saddr'], set: SET_NAMES.localPods }],
+        { type: 'jump', chain: CHAIN_NAMES.egress }, [{ type: 'set', field: 'ct mark', value: ids.hostId }]),
+    ],
+  };
+  const egress: Chain = {
+    name: CHAIN_NAMES.egress,
+    rules: [
+      rule('source pod not isolated for egress', [{ type: 'lookup', fields: ['meta mark'], set: SET_NAMES.egressOpen }], { type: 'return' }),
+      rule('egress allowed by policy', [{ type: 'lookup', fields: FLOW, set: SET_NAMES.egress }], { type: 'return' }),
+      rule('egress to an address the DNS proxy learned for the pod (toFQDNs)', [{ type: 'lookup', fields: FQDN_FLOW, set: SET_NAMES.fqdn }], { type: 'return' }),
+      rule('egress default deny', [], { type: 'drop' }),
+    ],
+  };
+  const ingress: Chain = {
+    name: CHAIN_NAMES.ingress,
+    rules: [
+      rule('destination pod not isolated for ingress', [{ type: 'lookup', fields: ['ct mark'], set: SET_NAMES.ingressOpen }], { type: 'return' }),
+      rule('ingress allowed by policy', [{ type: 'lookup', fields: FLOW, set: SET_NAMES.ingress }], { type: 'return' }),
+      rule('ingress default deny', [], { type: 'drop' }),
+    ],
+  };
+  return [forward, input, egress, ingress];
+}
+
+function acceptingChains(): Chain[] {
+  const accept = rule('network policy enforcement is off', [], { type: 'accept' });
+  return [
+    { name: CHAIN_NAMES.forward, hook: 'forward', priority: FILTER, policy: 'accept', rules: [accept] },
+    { name: CHAIN_NAMES.input, hook: 'input', priority: FILTER, policy: 'accept', rules: [accept] },
+  ];
+}
+
+/**
+ * Compile the engine's policies into one node's firewall (docs/lab.md, "The dataplane"): an identity
+ * map, the allowed (source id . destination id . protocol . port range) flows per direction, and fixed
+ * chains. Sorted throughout: the same engine and options give a byte-identical ruleset.
+ *
+ * @example
+ * const { ruleset } = compileDetailed(engine, { node: 'node1', enforcement: 'podwall' });
+ * render(ruleset) // {"nftables": [...]} for `nft -j -f -`
+ */
+export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled {
+  const ids = identities(engine.cluster, engine.policies, opts);
+  const ranges = portRanges(engine.cluster, engine.policies);
+  if (opts.enforcement === 'none') {
+    return { ids, ranges, ruleset: { tables: [{ family: FAMILY, name: TABLE, sets: sets(null, [], [], { egress: [], ingress: [] }), chains: acceptingChains() }] } };
+  }
+  const egress = sideTables(engine, ids, ranges, 'egress');
+  const ingress = sideTables(engine, ids, ranges, 'ingress');
+  const open = { egress: egress.filter((t) => t.open).map((t) => t.subject), ingress: ingress.filter((t) => t.open).map((t) => t.subject) };
+  const table: Table = {
+    family: FAMILY, name: TABLE,
+    sets: sets(ids, sideElements(egress, ranges, ids), sideElements(ingress, ranges, ids), open),
+    chains: enforcingChains(ids),
+  };
+  return { ids, ranges, ruleset: { tables: [table] } };
+}
+
+/** The ruleset of `compileDetailed`. */
+export function compile(engine: Engine, opts: CompileOptions): Ruleset {
+  return compileDetailed(engine, opts).ruleset;
+}

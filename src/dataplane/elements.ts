@@ -1,0 +1,121 @@
+import { BitSet as BitSetClass, type BitSet } from '../engine/bitset.js';
+import type { Identities } from './identity.js';
+import type { ProtocolRanges } from './ports.js';
+import { component, PROTO_NUMBERS, type Element } from './ruleset.js';
+import type { SideTable } from './sides.js';
+
+/** One run of a subject's elements: peers `peer[0]..peer[1]`, protocol number, ports `port[0]..port[1]`. */
+type Tail = [peerFrom: number, peerTo: number, proto: number, portFrom: number, portTo: number];
+const NONE: [number, number][] = [];
+
+/**
+ * A subject's allowed flows as few tails as possible: adjacent port ranges of one peer merged, then
+ * adjacent peers with the same port list merged.
+ */
+function tailsOf(table: SideTable, ranges: readonly ProtocolRanges[], peers: number): Tail[] {
+  const out: Tail[] = [];
+  ranges.forEach(({ protocol, ranges: list }, pi) => {
+    const bits: BitSet[] = table.allowed[pi]!;
+    if (bits.every((b) => b.isEmpty())) return;
+    const proto = PROTO_NUMBERS[protocol];
+    let runFrom = -1;
+    let runKey = '';
+    let runPorts: [number, number][] = [];
+    const flush = (to: number) => {
+      if (runFrom >= 0) for (const [pf, pt] of runPorts) out.push([runFrom, to, proto, pf, pt]);
+      runFrom = -1;
+    };
+    // Most peers are allowed on no port or on every port: decide those from the union and intersection.
+    const any = new BitSetClass(bits[0]!.size);
+    const every = bits[0]!.clone();
+    for (const b of bits) {
+      any.or(b);
+      every.and(b);
+    }
+    const everyPort: [number, number][] = [[list[0]!.from, list[list.length - 1]!.to]];
+    for (let id = 1; id <= peers;) {
+      // A block of 32 peers allowed on no port: skip it whole.
+      if ((id & 31) === 0 && any.words[id >>> 5] === 0) {
+        flush(id - 1);
+        id += 32;
+        continue;
+      }
+      let ports = NONE;
+      let key = '';
+      if (every.has(id)) {
+        ports = everyPort;
+        key = '*';
+      } else if (any.has(id)) {
+        ports = [];
+        list.forEach((r, k) => {
+          if (!bits[k]!.has(id)) return;
+          const last = ports[ports.length - 1];
+          if (last && last[1] + 1 === r.from) last[1] = r.to;
+          else ports.push([r.from, r.to]);
+        });
+        key = ports.map(([a, b]) => `${a}-${b}`).join(',');
+      }
+      if (!(runFrom >= 0 && key === runKey)) {
+        flush(id - 1);
+        if (ports.length > 0) {
+          runFrom = id;
+          runKey = key;
+          runPorts = ports;
+        }
+      }
+      id++;
+    }
+    flush(peers);
+  });
+  return out;
+}
+
+/**
+ * The `egress`/`ingress` set elements: subject . peer . protocol . ports at egress, peer . subject .
+ * protocol . ports at ingress (always source first). Open subjects get none (they are in the open set);
+ * consecutive subjects with identical tails share one element.
+ */
+export function sideElements(tables: readonly SideTable[], ranges: readonly ProtocolRanges[], ids: Identities): Element[] {
+  const peers = ids.list.length;
+  const rows = tables.filter((t) => !t.open).map((t) => ({ subject: t.subject, tails: tailsOf(t, ranges, peers) }));
+  const out: Element[] = [];
+  for (let i = 0; i < rows.length;) {
+    const row = rows[i]!;
+    const key = JSON.stringify(row.tails);
+    let j = i + 1;
+    while (j < rows.length && rows[j]!.subject === rows[j - 1]!.subject + 1 && JSON.stringify(rows[j]!.tails) === key) j++;
+    const subject = component(row.subject, rows[j - 1]!.subject);
+    for (const [pf, pt, proto, portFrom, portTo] of row.tails) {
+      const peer = component(pf, pt);
+      const k = tables[0]?.direction === 'ingress' ? [peer, subject] : [subject, peer];
+      out.push({ key: [...k, proto, component(portFrom, portTo)] });
+    }
+    i = j;
+  }
+  return sortElements(out);
+}
+
+/** Ids (or addresses) as few intervals as possible. */
+export function runs(values: readonly number[]): Element[] {
+  const sorted = [...new Set(values)].sort((a, b) => a - b);
+  const out: Element[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i + 1;
+    while (j < sorted.length && sorted[j] === sorted[j - 1]! + 1) j++;
+    out.push({ key: [component(sorted[i]!, sorted[j - 1]!)] });
+    i = j;
+  }
+  return out;
+}
+
+const lo = (c: Element['key'][number]) => (typeof c === 'number' ? c : c[0]);
+
+export function sortElements(list: Element[]): Element[] {
+  return list.sort((a, b) => {
+    for (let i = 0; i < Math.min(a.key.length, b.key.length); i++) {
+      const d = lo(a.key[i]!) - lo(b.key[i]!);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+}
