@@ -21,6 +21,12 @@ export interface AgentDeps<O, R, T> {
   /** Pure: compile the desired state and diff it against what was applied last (null: unknown, replace all). */
   plan(prev: R | null, desired: DesiredState<O>): Plan<R, T>;
   apply(tx: T): Promise<void>;
+  /**
+   * What the kernel holds now (read back). After a failed pass the next one starts from it: a transaction
+   * the kernel rejected because its rules drifted from what was applied last (an element deleted by hand)
+   * would otherwise be planned, and rejected, again at every retry.
+   */
+  current?(): Promise<R | null>;
   /** Before the rules: make what the rules will name (new pods' networks, links down). */
   prepare?(desired: DesiredState<O>): Promise<void>;
   /** After the rules are in force: bring it into service (links up, processes started). */
@@ -33,12 +39,14 @@ export interface AgentDeps<O, R, T> {
 /**
  * Keep the kernel equal to the desired state: whenever the store's revision moves, compile, diff and
  * apply one transaction. A failed transaction leaves the previous rules in force (nft transactions are
- * atomic); it is reported and retried at the next change or after `retryMs`.
+ * atomic); it is reported and retried at the next change or after `retryMs`, from the kernel's rules read back.
  */
 export class Agent<O, R, T> {
   private applied: R | null = null;
   private status: AgentStatus;
   private stopped = false;
+  /** The last pass failed: `applied` may not be what the kernel holds. */
+  private stale = false;
 
   constructor(private readonly deps: AgentDeps<O, R, T>, private readonly opts: { pollMs: number; retryMs: number }) {
     this.status = {
@@ -58,6 +66,8 @@ export class Agent<O, R, T> {
     this.status.seenRevision = desired.revision;
     const started = this.deps.now();
     try {
+      if (this.stale && this.deps.current) this.applied = await this.deps.current();
+      this.stale = false;
       await this.deps.prepare?.(desired);
       const plan = this.deps.plan(this.applied, desired);
       if (plan.kind !== 'none') await this.deps.apply(plan.tx);
@@ -69,6 +79,7 @@ export class Agent<O, R, T> {
       });
       return true;
     } catch (err) {
+      this.stale = true;
       this.status.lastError = err instanceof Error ? err.message : String(err);
       return false;
     } finally {

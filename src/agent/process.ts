@@ -40,6 +40,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     },
     plan: (prev, desired) => planNode(opts.node, prev, desired),
     apply: (tx) => executor.apply(tx),
+    current: async () => parseListing(await executor.list()),
     prepare: (desired) => pods.prepare(localPods(desired.objects, opts.node)),
     complete: () => pods.complete(),
     report: (s) => writeStatus(file, s),
