@@ -21,7 +21,8 @@ export function startAgent(stateDir: string, node: LabNode): number {
     const child = spawn(process.execPath, [join(labBinDir(), 'podwall.js'), 'agent', '--node', node.name], {
       detached: true,
       stdio: ['ignore', log, log],
-      env: { ...process.env, PODWALL_STATE_DIR: stateDir },
+      // The node's netns is `<prefix>-<node>`: the agent must work on this lab's prefix whatever the caller's env says.
+      env: { ...process.env, PODWALL_STATE_DIR: stateDir, PODWALL_LAB_PREFIX: node.netns.slice(0, -(node.name.length + 1)) },
     });
     child.unref();
     if (child.pid === undefined) throw new IoError(`cannot start the agent of ${node.name}`);

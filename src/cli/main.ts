@@ -16,6 +16,7 @@ import { labCommand } from './commands/lab.js';
 import { lintCommand } from './commands/lint.js';
 import { policyCommand } from './commands/policy.js';
 import { validateCommand } from './commands/validate.js';
+import { conformanceCommand } from './commands/conformance.js';
 
 export function buildProgram(): Command {
   const program = new Command('podwall')
@@ -46,6 +47,7 @@ Examples:
   program.addCommand(describeCommand());
   program.addCommand(labelCommand(labHooks));
   program.addCommand(deleteCommand(labHooks));
+  program.addCommand(conformanceCommand());
   exitOverrideAll(program);
   return program;
 }

@@ -4,6 +4,8 @@ import { parseManifestText } from '../api/source.js';
 import type { ApiObject } from '../api/types.js';
 import { validateDocument } from '../api/validate/index.js';
 import type { Protocol } from '../engine/cluster.js';
+import { normalizeName } from '../fqdn/pattern.js';
+import { isIp } from '../shared/ip.js';
 
 /** A probe over every ordered pair of the case's pods (src != dst). */
 export interface MatrixProbe {
@@ -90,4 +92,19 @@ export function parseCase(text: string, file: string): { case?: ConformanceCase;
     case: { name: String(raw.name ?? file), file, pods: ((raw.pods as string[] | undefined) ?? []).map(String), dns: raw.dns === true, steps },
     diagnostics,
   };
+}
+
+/** The names each pod looked up before probing in a `dns: true` case: those its single-flow probes target. */
+export function caseLookups(c: ConformanceCase): Map<string, Set<string>> {
+  const byPod = new Map<string, Set<string>>();
+  if (!c.dns) return byPod;
+  for (const s of c.steps) {
+    for (const p of s.probes) {
+      if (p.type !== 'single' || p.to.includes('/') || isIp(p.to) || p.to === 'host') continue;
+      const set = byPod.get(p.from) ?? new Set<string>();
+      set.add(normalizeName(p.to));
+      byPod.set(p.from, set);
+    }
+  }
+  return byPod;
 }

@@ -1,9 +1,8 @@
 import type { DnsAnswers } from '../api/hosts.js';
 import type { ApiObject, Labels } from '../api/types.js';
 import { buildEngine, type Engine } from '../engine/engine.js';
-import { normalizeName } from '../fqdn/pattern.js';
 import { resolveTarget } from '../engine/target.js';
-import type { CaseStep, ConformanceCase, Probe } from './case.js';
+import { caseLookups, type CaseStep, type ConformanceCase, type Probe } from './case.js';
 
 /** One asserted flow and what the engine said. */
 export interface ProbeResult {
@@ -83,21 +82,6 @@ export function expandProbe(c: ConformanceCase, p: Probe): { from: string; to: s
   return out;
 }
 
-/** Names a pod's single-flow probes target, for `dns: true` cases. */
-function lookupsOf(c: ConformanceCase): Map<string, Set<string>> {
-  const byPod = new Map<string, Set<string>>();
-  if (!c.dns) return byPod;
-  for (const s of c.steps) {
-    for (const p of s.probes) {
-      if (p.type !== 'single' || p.to.includes('/') || /^[\d.:]+$/.test(p.to) || p.to === 'host') continue;
-      const set = byPod.get(p.from) ?? new Set();
-      set.add(normalizeName(p.to));
-      byPod.set(p.from, set);
-    }
-  }
-  return byPod;
-}
-
 export function probeEngine(engine: Engine, from: string, to: string, port: number, protocol: Probe['protocol']) {
   const fromPod = engine.cluster.podById.get(from);
   const toPod = engine.cluster.podById.get(to);
@@ -115,7 +99,7 @@ export function probeEngine(engine: Engine, from: string, to: string, port: numb
 /** Run a case against the engine, step by step, from the cluster objects with no policies. */
 export function runCaseOnEngine(c: ConformanceCase, clusterObjects: readonly ApiObject[], answers: DnsAnswers): CaseResult {
   let objects = clusterObjects.filter((o) => !isPolicy(o));
-  const lookups = lookupsOf(c);
+  const lookups = caseLookups(c);
   const results: ProbeResult[] = [];
   c.steps.forEach((step, i) => {
     objects = applyStep(objects, step);
