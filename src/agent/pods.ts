@@ -42,11 +42,18 @@ const SIGNATURE = 'spec.json';
  */
 export class PodReconciler {
   private pending: { pod: LocalPod; net: PodNet }[] = [];
+  /** The pods this node runs; read from the state directory once, then kept up to date here (the agent is their only writer). */
+  private known: Map<string, LocalPod> | null = null;
 
   constructor(private readonly node: string, private readonly ctx: LabContext) {}
 
-  /** Pods whose state directory says this node made them (survives an agent restart). */
   private existing(): Map<string, LocalPod> {
+    this.known ??= this.scan();
+    return this.known;
+  }
+
+  /** Pods whose state directory says this node made them (survives an agent restart). */
+  private scan(): Map<string, LocalPod> {
     const dir = join(this.ctx.stateDir, 'pods');
     const out = new Map<string, LocalPod>();
     if (!existsSync(dir)) return out;
@@ -68,7 +75,8 @@ export class PodReconciler {
       if (!w || w.ip !== pod.ip || w.argv.join('\0') !== pod.argv.join('\0')) await this.remove(pod);
     }
     const now = this.existing();
-    this.pending = [];
+    // Pods made by a pass whose rules failed to apply are still waiting for `complete`: keep them.
+    this.pending = this.pending.filter((p) => now.has(p.pod.key));
     for (const pod of desired) {
       if (now.has(pod.key)) continue;
       const spec = { namespace: pod.namespace, name: pod.name, node: this.node, ip: pod.ip };
@@ -78,6 +86,7 @@ export class PodReconciler {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, OWNER), `${this.node}\n`);
       writeFileSync(join(dir, SIGNATURE), JSON.stringify(pod));
+      now.set(pod.key, pod);
       this.pending.push({ pod, net });
     }
   }
@@ -95,5 +104,6 @@ export class PodReconciler {
     await stopPod(pod, { graceMs: 2000 }, this.ctx).catch(() => false);
     await deletePodNetwork({ namespace: pod.namespace, name: pod.name, node: this.node, ip: pod.ip }, this.ctx);
     rmSync(podStateDir(this.ctx, pod.namespace, pod.name), { recursive: true, force: true });
+    this.known?.delete(pod.key);
   }
 }
