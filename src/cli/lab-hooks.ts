@@ -3,7 +3,7 @@ import { waitForLab } from './lab-sync.js';
 
 /** After a write, return only once the lab's agents enforce it (when a lab runs on this store). */
 async function settle(store: Store, revision: number): Promise<void> {
-  await waitForLab(store.location, revision, store.list().objects);
+  await waitForLab(store.location, revision);
 }
 
 export const labHooks = {

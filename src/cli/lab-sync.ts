@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ApiObject } from '../api/types.js';
 import { waitForAgent } from '../agent/launch.js';
 import { defaultStorePath } from '../store/location.js';
 
@@ -9,11 +8,10 @@ import { defaultStorePath } from '../store/location.js';
  * (its agents' status files sit beside the store). Then the kernel enforces what was just written,
  * and new pods are up. Without a lab (a plain --store file) there is nothing to wait for.
  */
-export async function waitForLab(storePath: string | undefined, revision: number, objects: readonly ApiObject[], timeoutMs = 15_000): Promise<void> {
+export async function waitForLab(storePath: string | undefined, revision: number, timeoutMs = 15_000): Promise<void> {
   const dir = dirname(storePath ?? defaultStorePath());
   if (!existsSync(join(dir, 'lab.json'))) return;
-  const nodes = objects.filter((o) => o.kind === 'Node').map((o) => o.metadata.name);
-  for (const n of nodes) {
-    if (existsSync(join(dir, `agent-${n}.json`))) await waitForAgent(dir, n, revision, timeoutMs);
-  }
+  // The agents' status files name the nodes; no need to read the whole desired state for that.
+  const nodes = readdirSync(dir).flatMap((f) => /^agent-(node\d+)\.json$/.exec(f)?.[1] ?? []);
+  for (const n of nodes) await waitForAgent(dir, n, revision, timeoutMs);
 }

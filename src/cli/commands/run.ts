@@ -54,7 +54,7 @@ export async function runPod(name: string, argv: string[], opts: RunFlags): Prom
   // -it starts a waiting pod and attaches the command to the terminal, as `kubectl run -it` attaches to it.
   const podArgv = opts.stdin && opts.tty ? ['agnhost', 'pause'] : argv;
   const pod = podManifest(name, opts, podArgv);
-  const { revision, scheduled, objects } = await withStore(opts, 'write', (store) => {
+  const { revision, scheduled } = await withStore(opts, 'write', (store) => {
     const snap = store.list();
     if (!BUILTIN_NAMESPACES.includes(opts.namespace) && !snap.objects.some((o) => o.kind === 'Namespace' && o.metadata.name === opts.namespace)) {
       throw new ExitError(EXIT.diagnostics, `Error from server (NotFound): namespaces "${opts.namespace}" not found`);
@@ -62,9 +62,9 @@ export async function runPod(name: string, argv: string[], opts: RunFlags): Prom
     const placed = schedulePods([pod], snap.objects);
     if (!placed.ok) throw new ExitError(EXIT.diagnostics, `error: cannot schedule pod ${placed.pod}: ${placed.message}`);
     const out = store.applyDetailed(placed.pods, { createOnly: true });
-    return { revision: out.revision, scheduled: placed.pods[0]!, objects: snap.objects };
+    return { revision: out.revision, scheduled: placed.pods[0]! };
   });
-  await waitForLab(opts.store, revision, objects);
+  await waitForLab(opts.store, revision);
   return scheduled;
 }
 
@@ -96,10 +96,8 @@ Examples:
       const ref = { namespace: opts.namespace, name, ip: pod.status?.podIP };
       const code = await execInPod(ref, agnhostArgv(argv.length ? argv : ['sh']), { stdin: true, tty: true });
       if (opts.rm) {
-        const { revision, objects } = await withStore(opts, 'write', (store) => ({
-          revision: store.delete([{ kind: 'Pod', namespace: opts.namespace, name }]), objects: store.list().objects,
-        }));
-        await waitForLab(opts.store, revision, objects);
+        const revision = await withStore(opts, 'write', (store) => store.delete([{ kind: 'Pod', namespace: opts.namespace, name }]));
+        await waitForLab(opts.store, revision);
         await writeOut(`pod "${name}" deleted\n`);
       }
       if (code !== 0) throw new ExitError(code);
