@@ -53,7 +53,7 @@ describe.skipIf(!isRoot)('agent faults (real kernel)', () => {
     } finally {
       await destroyTestLab(lab);
     }
-    expect(agentProcesses('pwf2')).toEqual([]);
+    expect(agentProcesses(lab.prefix)).toEqual([]);
   });
 
   it('SIGKILL during a stream of policy changes: the rules stay in force, nothing the policy denies gets through, the restarted agent converges', async () => {

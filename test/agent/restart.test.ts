@@ -75,7 +75,7 @@ describe.skipIf(!isRoot)('agent restart (real kernel)', () => {
     } finally {
       await destroyTestLab(lab);
     }
-    expect(agentProcesses('pwf3')).toEqual([]);
+    expect(agentProcesses(lab.prefix)).toEqual([]);
   });
 
   it('SIGTERM and start again with nothing changed: the first pass applies nothing, the table and the pods stay as they were', async () => {

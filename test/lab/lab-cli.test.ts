@@ -12,13 +12,13 @@ import { listNetns, pidsInNetns } from '../../src/lab/netns.js';
 import { podProcessState, startPod, stopPod } from '../../src/lab/supervisor.js';
 import type { LabStatus } from '../../src/lab/status.js';
 import { repoRoot } from '../support/conformance-dir.js';
-import { isRoot, requireAgnhostBuilt } from '../support/lab.js';
+import { isRoot, requireAgnhostBuilt, testPrefix } from '../support/lab.js';
 
 // `podwall lab up/status/down` as a user runs them. Prefix pwt3 is the lab under test; pwt4 is a neighbour
 // lab that must survive everything done to pwt3. Both belong to this file only.
 const tmp = mkdtempSync(join(tmpdir(), 'podwall-lab-cli-'));
-const lab: LabContext = { prefix: 'pwt3', stateDir: join(tmp, 'pwt3') };
-const other: LabContext = { prefix: 'pwt4', stateDir: join(tmp, 'pwt4') };
+const lab: LabContext = { prefix: testPrefix('pwt3'), stateDir: join(tmp, 'pwt3') };
+const other: LabContext = { prefix: testPrefix('pwt4'), stateDir: join(tmp, 'pwt4') };
 
 function podwallLab(args: string[], ctx: LabContext = lab, uid?: number): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(repoRoot, 'bin/podwall.js'), 'lab', ...args], {
@@ -54,8 +54,8 @@ describe.skipIf(!isRoot)('podwall lab up / status / down (real kernel)', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
-    expect(ofPrefix('pwt3')).toEqual([]);
-    expect(ofPrefix('pwt4')).toEqual([]);
+    expect(ofPrefix(lab.prefix)).toEqual([]);
+    expect(ofPrefix(other.prefix)).toEqual([]);
   });
 
   it('refuses to run without root (exit 4, clear message)', () => {
@@ -71,10 +71,10 @@ describe.skipIf(!isRoot)('podwall lab up / status / down (real kernel)', () => {
     const pid = await startPod(crashed, ['agnhost', 'pause'], {}, lab);
     const r = podwallLab(['up', '--nodes', '2']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('lab up: removed leftovers of prefix pwt3: 2 netns, 2 processes, 1 pid files');
-    expect(r.stderr).toContain('lab up: node2: netns pwt3-node2, address 10.0.0.2, pods 10.244.1.0/24');
+    expect(r.stderr).toContain(`lab up: removed leftovers of prefix ${lab.prefix}: 2 netns, 2 processes, 1 pid files`);
+    expect(r.stderr).toContain(`lab up: node2: netns ${lab.prefix}-node2, address 10.0.0.2, pods 10.244.1.0/24`);
     expect(r.stderr).toMatch(/lab up: up in \d+ ms/);
-    expect(ofPrefix('pwt3')).toEqual(['pwt3-node1', 'pwt3-node2']);
+    expect(ofPrefix(lab.prefix)).toEqual([`${lab.prefix}-node1`, `${lab.prefix}-node2`]);
     expect(existsSync(`/proc/${pid}/ns/net`)).toBe(false);
     // Each node's agent runs and has applied the store's first revision.
     expect(readdirSync(lab.stateDir)).toEqual(expect.arrayContaining(['lab.json', 'pods', 'store.db', 'agent-node1.json', 'agent-node2.json']));
@@ -93,34 +93,34 @@ describe.skipIf(!isRoot)('podwall lab up / status / down (real kernel)', () => {
     const s = JSON.parse(r.stdout) as LabStatus;
     expect(s.nodes.map((n) => [n.name, n.netns, n.nftTable, n.links.map((l) => l.name).sort()])).toEqual([
       // The agents started by `lab up` have put the table in place on both nodes.
-      ['node1', 'pwt3-node1', true, [p.hostIf, 'pwt3-n2'].sort()],
-      ['node2', 'pwt3-node2', true, ['pwt3-n1']],
+      ['node1', `${lab.prefix}-node1`, true, [p.hostIf, `${lab.prefix}-n2`].sort()],
+      ['node2', `${lab.prefix}-node2`, true, [`${lab.prefix}-n1`]],
     ]);
     expect(s.pods).toEqual([expect.objectContaining({ namespace: 'demo', name: 'web', netns: p.netns, node: 'node1', ip: '10.244.0.2', up: true, process: expect.objectContaining({ state: 'running' }) })]);
     expect(s.rootLinks).toEqual([]);
     const txt = podwallLab(['status']);
     expect(txt.code).toBe(0);
-    expect(txt.stdout).toMatch(/node2\s+pwt3-node2\s+10\.0\.0\.2\s+10\.244\.1\.0\/24\s+inet podwall/);
-    expect(txt.stdout).toMatch(/demo\/web\s+pwt3-p[0-9a-f]{8}\s+node1\s+10\.244\.0\.2\s+up\s+running/);
+    expect(txt.stdout).toMatch(new RegExp(`node2\\s+${lab.prefix}-node2\\s+10\\.0\\.0\\.2\\s+10\\.244\\.1\\.0\\/24\\s+inet podwall`));
+    expect(txt.stdout).toMatch(new RegExp(`demo\\/web\\s+${lab.prefix}-p[0-9a-f]{8}\\s+node1\\s+10\\.244\\.0\\.2\\s+up\\s+running`));
   });
 
   it('lab down removes everything of its prefix and nothing of another prefix', async () => {
-    const before = Object.fromEntries(ofPrefix('pwt4').map((n) => [n, true]));
-    const neighbourLinks = await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: 'pwt4-node1' });
+    const before = Object.fromEntries(ofPrefix(other.prefix).map((n) => [n, true]));
+    const neighbourLinks = await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: `${other.prefix}-node1` });
     const r = podwallLab(['down']);
     expect(r.code).toBe(0);
     // 3 netns, the pod's 2 processes, its pid file and the 2 agents' pid files (the agents are stopped too).
-    expect(r.stderr).toContain('lab down: removed 3 netns, 2 processes, 3 pid files of prefix pwt3');
+    expect(r.stderr).toContain(`lab down: removed 3 netns, 2 processes, 3 pid files of prefix ${lab.prefix}`);
     expect(readdirSync('/proc').filter((d) => /^\d+$/.test(d)).some((d) => {
-      try { return /podwall\.js\x00agent/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8')) && readFileSync(`/proc/${d}/environ`, 'utf8').includes('PODWALL_LAB_PREFIX=pwt3'); } catch { return false; }
+      try { return /podwall\.js\x00agent/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8')) && readFileSync(`/proc/${d}/environ`, 'utf8').includes(`PODWALL_LAB_PREFIX=${lab.prefix}\0`); } catch { return false; }
     })).toBe(false);
-    expect(ofPrefix('pwt3')).toEqual([]);
+    expect(ofPrefix(lab.prefix)).toEqual([]);
     expect(existsSync(lab.stateDir)).toBe(false);
     // The neighbour lab is untouched: netns, links, its running process.
-    expect(Object.fromEntries(ofPrefix('pwt4').map((n) => [n, true]))).toEqual(before);
-    expect(await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: 'pwt4-node1' })).toEqual(neighbourLinks);
+    expect(Object.fromEntries(ofPrefix(other.prefix).map((n) => [n, true]))).toEqual(before);
+    expect(await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: `${other.prefix}-node1` })).toEqual(neighbourLinks);
     expect(podProcessState({ namespace: 'n', name: 'neighbour' }, other).state).toBe('running');
-    expect([...pidsInNetns(ofPrefix('pwt4')).values()].flat().length).toBe(2); // the pod's sh (records the exit code) and agnhost
+    expect([...pidsInNetns(ofPrefix(other.prefix)).values()].flat().length).toBe(2); // the pod's sh (records the exit code) and agnhost
     // Idempotent, and status of an empty lab says so.
     expect(podwallLab(['down']).code).toBe(0);
     expect(podwallLab(['status']).stdout).toContain('no nodes');

@@ -33,7 +33,7 @@ describe.skipIf(!isRoot)('the seed walkthrough, live through the CLI (real kerne
 
   afterAll(async () => {
     await destroyTestLab(lab);
-    expect(agentProcesses('pwf1')).toEqual([]);
+    expect(agentProcesses(lab.prefix)).toEqual([]);
   });
 
   it('lab up; create namespace demo; run server and client: both Running on node1 with addresses', () => {
@@ -100,10 +100,10 @@ describe.skipIf(!isRoot)('the seed walkthrough, live through the CLI (real kerne
   });
 
   it('delete pod client removes its network namespace and get pods no longer lists it', () => {
-    const netns = podNetns('demo', 'client', 'pwf1');
-    expect(ofPrefix('pwf1')).toContain(netns);
+    const netns = podNetns('demo', 'client', lab.prefix);
+    expect(ofPrefix(lab.prefix)).toContain(netns);
     expect(ok(['delete', 'pod', 'client', '-n', 'demo']).stdout).toBe('pod "client" deleted\n');
-    expect(ofPrefix('pwf1')).not.toContain(netns);
+    expect(ofPrefix(lab.prefix)).not.toContain(netns);
     const pods = ok(['get', 'pods', '-n', 'demo']).stdout;
     expect(pods).toMatch(/^server\s/m);
     expect(pods).not.toMatch(/^client\s/m);
@@ -111,11 +111,11 @@ describe.skipIf(!isRoot)('the seed walkthrough, live through the CLI (real kerne
 
   it('delete namespace demo, then lab down leaves no netns, process or agent of the prefix', () => {
     expect(ok(['delete', 'namespace', 'demo']).stdout).toBe('namespace "demo" deleted\n');
-    expect(ofPrefix('pwf1')).toEqual(['pwf1-node1']); // the server's netns went with its namespace
-    expect(agentProcesses('pwf1')).toHaveLength(1);
-    expect(ok(['lab', 'down']).stderr).toMatch(/lab down: removed 1 netns, 1 pid files of prefix pwf1/);
-    expect(ofPrefix('pwf1')).toEqual([]);
-    expect(agentProcesses('pwf1')).toEqual([]);
+    expect(ofPrefix(lab.prefix)).toEqual([`${lab.prefix}-node1`]); // the server's netns went with its namespace
+    expect(agentProcesses(lab.prefix)).toHaveLength(1);
+    expect(ok(['lab', 'down']).stderr).toContain(`lab down: removed 1 netns, 1 pid files of prefix ${lab.prefix}`);
+    expect(ofPrefix(lab.prefix)).toEqual([]);
+    expect(agentProcesses(lab.prefix)).toEqual([]);
     expect(pids.filter((pid) => !processGone(pid))).toEqual([]);
     expect(existsSync(lab.stateDir)).toBe(false);
   });

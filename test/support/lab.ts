@@ -13,10 +13,21 @@ import { repoRoot } from './conformance-dir.js';
 export const isRoot = process.getuid?.() === 0;
 
 /**
+ * A test file's lab prefix: its base plus `PODWALL_TEST_TAG` (0-2 characters), so that two checkouts can run
+ * the whole suite side by side on one machine without removing each other's labs.
+ */
+export function testPrefix(base: string): string {
+  const tag = process.env.PODWALL_TEST_TAG ?? '';
+  if (!/^[a-z0-9]{0,2}$/.test(tag)) throw new Error(`PODWALL_TEST_TAG must be 0-2 of [a-z0-9], got ${JSON.stringify(tag)}`);
+  return `${base}${tag}`;
+}
+
+/**
  * A lab of its own for one test file: its prefix (distinct per file, so files run in parallel) and a state
  * dir under a temp dir. Also set in the environment for code that reads it from there.
  */
-export function testLab(prefix: string): LabContext & { tmp: string } {
+export function testLab(base: string): LabContext & { tmp: string } {
+  const prefix = testPrefix(base);
   const tmp = mkdtempSync(join(tmpdir(), `podwall-${prefix}-`));
   const ctx = { prefix, stateDir: join(tmp, 'state'), tmp };
   process.env.PODWALL_LAB_PREFIX = prefix;
