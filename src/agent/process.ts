@@ -11,6 +11,8 @@ import { planNode } from './plan.js';
 import { statusPath, writeStatus } from './status.js';
 import { localPods, PodReconciler } from './pods.js';
 import { labContext, nodeNetns } from '../lab/names.js';
+import { DnsRedirectStep } from '../fqdn/agent-hook.js';
+import { ensureProxy } from '../fqdn/launch.js';
 
 export interface AgentOptions {
   node: string;
@@ -31,6 +33,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const executor: NftExecutor = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix) });
   const pods = new PodReconciler(opts.node, ctx);
   const file = statusPath(opts.stateDir, opts.node);
+  const dns = new DnsRedirectStep(opts.stateDir, opts.node);
   const agent = new Agent<ApiObject, Ruleset, NftJson>({
     node: opts.node,
     revision: () => store.revision(),
@@ -38,8 +41,14 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       const s = store.list();
       return { revision: s.revision, objects: s.objects, enforcement: s.settings.networkPolicy };
     },
-    plan: (prev, desired) => planNode(opts.node, prev, desired),
-    apply: (tx) => executor.apply(tx),
+    plan: (prev, desired) => {
+      const p = planNode(opts.node, prev, desired);
+      return dns.extend(p, p.engine, desired);
+    },
+    apply: (tx) => executor.apply(tx).then(() => dns.applied(), (err: unknown) => {
+      dns.failed();
+      throw err;
+    }),
     current: async () => parseListing(await executor.list()),
     prepare: (desired) => pods.prepare(localPods(desired.objects, opts.node)),
     complete: () => pods.complete(),
@@ -53,6 +62,14 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     if (!existsSync(opts.storePath) || !netnsExists(nodeNetns(opts.node, ctx.prefix))) agent.stop();
   }, 1000);
   orphanCheck.unref();
+  // The node's DNS proxy is a process of its own (DNS survives an agent restart); the agent restarts it when it died.
+  const node = { name: opts.node, netns: nodeNetns(opts.node, ctx.prefix) };
+  const proxyCheck = setInterval(() => {
+    try {
+      if (netnsExists(node.netns) && ensureProxy(opts.stateDir, node).started) process.stdout.write(`${new Date().toISOString()} DNS proxy of ${opts.node} restarted\n`);
+    } catch { /* retried in a second */ }
+  }, 1000);
+  proxyCheck.unref();
   const stop = () => agent.stop();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
@@ -60,6 +77,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     await agent.run();
   } finally {
     clearInterval(orphanCheck);
+    clearInterval(proxyCheck);
     executor.close();
     store.close();
   }

@@ -17,6 +17,8 @@ import { lintCommand } from './commands/lint.js';
 import { policyCommand } from './commands/policy.js';
 import { validateCommand } from './commands/validate.js';
 import { conformanceCommand } from './commands/conformance.js';
+import { dnsProxyCommand } from './commands/dns-proxy.js';
+import { fqdnCommand } from './commands/fqdn.js';
 
 export function buildProgram(): Command {
   const program = new Command('podwall')
@@ -48,6 +50,8 @@ Examples:
   program.addCommand(labelCommand(labHooks));
   program.addCommand(deleteCommand(labHooks));
   program.addCommand(conformanceCommand());
+  program.addCommand(fqdnCommand());
+  program.addCommand(dnsProxyCommand(), { hidden: true });
   exitOverrideAll(program);
   return program;
 }

@@ -73,14 +73,15 @@ export function checkQuery(buf: Buffer): QueryCheck {
   return { ok: true, query: { id, name: normalizeName(rawName), rawName, qtype: String(q.type) } };
 }
 
+const RCODES = { FORMERR: 1, SERVFAIL: 2, REFUSED: 5 } as const;
+
 /** A reply to `query` with only a response code (REFUSED for a name the L7 rule does not allow, SERVFAIL). */
 export function errorReply(query: Buffer, rcode: 'REFUSED' | 'SERVFAIL' | 'FORMERR'): Buffer | null {
   try {
     const p = dnsPacket.decode(query);
-    return dnsPacket.encode({
-      id: p.id, type: 'response', flags: (p.flags ?? 0) & dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE,
-      rcode, questions: p.questions ?? [], answers: [], authorities: [], additionals: [],
-    } as unknown as dnsPacket.Packet);
+    // dns-packet encodes the response code only as the low 4 bits of the flags.
+    const flags = ((p.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | dnsPacket.RECURSION_AVAILABLE | RCODES[rcode];
+    return dnsPacket.encode({ id: p.id, type: 'response', flags, questions: p.questions ?? [], answers: [], authorities: [], additionals: [] });
   } catch {
     return null;
   }
