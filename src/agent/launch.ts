@@ -8,7 +8,7 @@ import { IoError } from '../shared/errors.js';
 import { openStore } from '../store/index.js';
 import type { Node } from '../api/types.js';
 import { readStatus, statusPath } from './status.js';
-import { ensureProxy } from '../fqdn/launch.js';
+import { ensureProxy } from '../fqdn/proxy/launch.js';
 
 export function agentFiles(stateDir: string, node: string) {
   return { pid: join(stateDir, `agent-${node}.pid`), log: join(stateDir, `agent-${node}.log`), status: statusPath(stateDir, node) };

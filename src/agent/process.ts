@@ -11,8 +11,9 @@ import { planNode } from './plan.js';
 import { statusPath, writeStatus } from './status.js';
 import { localPods, PodReconciler } from './pods.js';
 import { labContext, nodeNetns } from '../lab/names.js';
-import { DnsRedirectStep } from '../fqdn/agent-hook.js';
-import { ensureProxy } from '../fqdn/launch.js';
+import { DnsRedirectStep } from '../fqdn/proxy/agent-hook.js';
+import { DNS_TABLE } from '../dataplane/dns-redirect.js';
+import { ensureProxy } from '../fqdn/proxy/launch.js';
 
 export interface AgentOptions {
   node: string;
@@ -57,6 +58,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   }, { pollMs: opts.pollMs ?? 5, retryMs: 1000 });
   agent.adopt(parseListing(await executor.list()));
+  const dnsTable = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix), table: DNS_TABLE });
+  dns.adopt((await dnsTable.list().finally(() => dnsTable.close())) !== null);
   // An agent whose lab is gone (store removed, node netns deleted) has nothing left to do.
   const orphanCheck = setInterval(() => {
     if (!existsSync(opts.storePath) || !netnsExists(nodeNetns(opts.node, ctx.prefix))) agent.stop();

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { runDnsProxy } from '../../fqdn/proxy-main.js';
+import { runDnsProxy } from '../../fqdn/proxy/proxy-main.js';
 import { labContext } from '../../lab/names.js';
 
 export function dnsProxyCommand(): Command {

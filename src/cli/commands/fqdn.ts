@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
-import { controlRequest } from '../../fqdn/control.js';
-import { readCaches, type CacheRow } from '../../fqdn/cache-view.js';
-import { proxyFiles, readJson } from '../../fqdn/files.js';
+import { controlRequest } from '../../fqdn/proxy/control.js';
+import { readCaches, type CacheRow } from '../../fqdn/proxy/cache-view.js';
+import { proxyFiles, readJson } from '../../fqdn/proxy/files.js';
 import { labContext } from '../../lab/names.js';
 import { IoError } from '../../shared/errors.js';
 import { formatTable } from '../output/kube-table.js';

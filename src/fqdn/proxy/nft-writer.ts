@@ -1,5 +1,5 @@
-import type { NftExecutor } from '../dataplane/nft/executor.js';
-import { elementCommands, type Desired, type ElementKey } from './elements.js';
+import type { NftExecutor } from '../../dataplane/nft/executor.js';
+import { elementCommands, type Desired, type ElementKey } from '../elements.js';
 
 type Key = Pick<Desired, 'podIp' | 'ip' | 'protocol' | 'port'>;
 

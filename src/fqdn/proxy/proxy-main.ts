@@ -1,14 +1,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createExecutor, type NftExecutor } from '../dataplane/nft/executor.js';
-import { nodeIp } from '../lab/names.js';
-import { DnsCache } from './cache.js';
+import { createExecutor, type NftExecutor } from '../../dataplane/nft/executor.js';
+import { nodeIp } from '../../lab/names.js';
+import { DnsCache } from '../cache.js';
 import { controlRequest, serveControl } from './control.js';
-import { elementKey } from './elements.js';
+import { elementKey } from '../elements.js';
 import { proxyFiles, readJson, writeJsonAtomic } from './files.js';
 import { FqdnWriter } from './nft-writer.js';
-import { DnsProxy } from './proxy.js';
-import { isProxyRules, type L4, type ProxyRules } from './rules.js';
+import { DnsProxy } from './server.js';
+import { isProxyRules, type L4, type ProxyRules } from '../rules.js';
 
 export interface ProxyProcessOptions {
   node: string;

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labBinDir } from '../lab/supervisor.js';
-import { processNetnsInode, netnsInode } from '../lab/netns.js';
-import { IoError } from '../shared/errors.js';
+import { labBinDir } from '../../lab/supervisor.js';
+import { processNetnsInode, netnsInode } from '../../lab/netns.js';
+import { IoError } from '../../shared/errors.js';
 import { proxyFiles } from './files.js';
 
 export interface ProxyNode {

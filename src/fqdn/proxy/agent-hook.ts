@@ -1,11 +1,14 @@
-import type { Plan } from '../agent/loop.js';
-import { renderDnsRedirect } from '../dataplane/dns-redirect.js';
-import type { NftJson } from '../dataplane/nft/render.js';
-import type { Ruleset } from '../dataplane/ruleset.js';
-import type { Engine } from '../engine/engine.js';
-import { nodeIp } from '../lab/names.js';
+import type { Plan } from '../../agent/loop.js';
+import { renderDnsRedirect } from '../../dataplane/dns-redirect.js';
+import type { NftJson } from '../../dataplane/nft/render.js';
+import type { Ruleset } from '../../dataplane/ruleset.js';
+import type { Engine } from '../../engine/engine.js';
+import { nodeIp } from '../../lab/names.js';
+import { join } from 'node:path';
+import { stringHash } from '../../dataplane/hash.js';
 import { proxyFiles, readJson, writeJsonAtomic } from './files.js';
-import { isProxyRules, proxyRules, type ProxyRules } from './rules.js';
+import { proxyRules } from '../../dataplane/dns-rules.js';
+import { isProxyRules, type ProxyRules } from '../rules.js';
 
 /**
  * The agent's part in the DNS proxy: each pass compiles the proxy's rules for the node, publishes them
@@ -18,11 +21,22 @@ export class DnsRedirectStep {
   private written = '';
   private last: ProxyRules | null;
   private readonly file: string;
+  private readonly appliedFile: string;
 
   constructor(stateDir: string, private readonly node: string) {
     this.file = proxyFiles(stateDir, node).rules;
+    this.appliedFile = join(stateDir, `dns-redirect-${node}.applied`);
     const prev = readJson(this.file);
     this.last = isProxyRules(prev) ? prev : null;
+  }
+
+  /**
+   * A restarted agent: when the kernel still has the redirect table, what the previous agent recorded as
+   * applied stands (so a restart with nothing changed applies nothing, like the main table).
+   */
+  adopt(tableExists: boolean): void {
+    const k = readJson(this.appliedFile) as { key?: string } | null;
+    this.appliedKey = tableExists && typeof k?.key === 'string' ? k.key : null;
   }
 
   extend(plan: Plan<Ruleset, NftJson>, engine: Engine, desired: { revision: number; enforcement: 'podwall' | 'none' }): Plan<Ruleset, NftJson> {
@@ -34,7 +48,7 @@ export class DnsRedirectStep {
       this.last = rules;
     }
     const cmds = renderDnsRedirect(rules, nodeIp(this.node));
-    const key = JSON.stringify(cmds);
+    const key = stringHash(JSON.stringify(cmds), 16);
     if (key === this.appliedKey) return plan;
     this.pendingKey = key;
     return { ...plan, tx: { nftables: [...plan.tx.nftables, ...cmds] }, kind: plan.kind === 'none' ? 'incremental' : plan.kind };
@@ -42,6 +56,7 @@ export class DnsRedirectStep {
 
   /** The pass's transaction went through. */
   applied(): void {
+    if (this.pendingKey !== null && this.pendingKey !== this.appliedKey) writeJsonAtomic(this.appliedFile, { key: this.pendingKey });
     this.appliedKey = this.pendingKey;
   }
 

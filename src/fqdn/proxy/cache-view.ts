@@ -1,4 +1,4 @@
-import type { CacheEntry } from './cache.js';
+import type { CacheEntry } from '../cache.js';
 import { controlRequest } from './control.js';
 import { proxyFiles, readJson } from './files.js';
 

@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import type { CacheEntry } from './cache.js';
+import type { CacheEntry } from '../cache.js';
 
 /**
  * The proxy's control socket (HTTP on a unix socket in the state dir, root only): the live cache and

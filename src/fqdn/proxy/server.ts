@@ -1,11 +1,11 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
-import type { DnsCache } from './cache.js';
-import { desiredElements, entryElements, elementKey, type Desired } from './elements.js';
-import { checkQuery, DROP_REASONS, errorReply, readAnswer, type DropReason } from './message.js';
+import type { DnsCache } from '../cache.js';
+import { desiredElements, entryElements, elementKey, type Desired } from '../elements.js';
+import { checkQuery, DROP_REASONS, errorReply, readAnswer, type DropReason } from '../message.js';
 import type { FqdnWriter } from './nft-writer.js';
-import { compileFqdnSelector } from './pattern.js';
-import type { DnsAllow, DnsListener, L4, PodRules, ProxyRules } from './rules.js';
+import { compileFqdnSelector } from '../pattern.js';
+import type { DnsAllow, DnsListener, L4, PodRules, ProxyRules } from '../rules.js';
 import { frame, tcpExchange, tcpFramer, udpExchange, type Exchange } from './upstream.js';
 
 export interface ProxyOptions {
