@@ -37,7 +37,8 @@ function destinations(engine: Engine): Destination[] {
     if (!/^\d+\.\d+\.\d+\.\d+$/.test(vip)) continue;
     out.push({ endpoint: ep, ip: vip, port: 53, upstream: coredns ?? vip, upstreamPort: coredns ? server.port : 53 });
   }
-  if (real && !vips.includes(real)) out.push({ endpoint: ep, ip: real, port: server.port, upstream: real, upstreamPort: server.port });
+  // The backend pod itself is a DNS destination too: asked directly, it must not bypass the L7 rule.
+  if (coredns && !vips.includes(coredns)) out.push({ endpoint: ep, ip: coredns, port: server.port, upstream: coredns, upstreamPort: server.port });
   return out;
 }
 

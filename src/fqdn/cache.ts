@@ -48,7 +48,7 @@ export class DnsCache {
    * Record an answer. Returns the addresses evicted under the per-name cap: the oldest first, but never
    * one `inUse` (a live connection) while an unused one remains (Cilium keeps IPs of live connections).
    */
-  record(a: { podIp: string; pod: string; name: string; ips: readonly string[]; ttl: number; now: number }, inUse: (podIp: string, ip: string) => boolean = () => false): Evicted[] {
+  record(a: { podIp: string; pod: string; name: string; ips: readonly string[]; ttl: number; now: number }, inUse: (podIp: string, ip: string) => boolean = () => false): { entry: CacheEntry; evicted: Evicted[] } {
     const k = entryKey(a.podIp, a.name);
     const e = this.entries.get(k) ?? { podIp: a.podIp, pod: a.pod, name: a.name, ips: [], source: 'lookup' as const, lookupAt: a.now };
     e.source = 'lookup';
@@ -72,7 +72,7 @@ export class DnsCache {
       e.ips = e.ips.filter((x) => x !== victim);
       evicted.push({ podIp: a.podIp, name: a.name, ip: victim.ip });
     }
-    return evicted;
+    return { entry: e, evicted };
   }
 
   /** Drop what expired; returns the removed (pod, name, ip). */
@@ -101,8 +101,11 @@ export class DnsCache {
     return [...this.entries.values()].sort((a, b) => (a.pod + a.name < b.pod + b.name ? -1 : 1));
   }
 
+  /** One pod's entries, unsorted (on the answer path: no sort of the whole cache per query). */
   forPod(podIp: string): CacheEntry[] {
-    return this.list().filter((e) => e.podIp === podIp);
+    const out: CacheEntry[] = [];
+    for (const e of this.entries.values()) if (e.podIp === podIp) out.push(e);
+    return out;
   }
 
   get size(): number {

@@ -214,9 +214,8 @@ export class DnsProxy {
   private async learn(podIp: string, pod: PodRules, name: string, ips: string[], ttl: number): Promise<void> {
     const effective = Math.max(ttl, this.opts.minTtl);
     const now = this.now();
-    const evicted = this.opts.cache.record({ podIp, pod: pod.pod, name, ips, ttl: effective, now }, this.opts.inUse);
+    const { entry, evicted } = this.opts.cache.record({ podIp, pod: pod.pod, name, ips, ttl: effective, now }, this.opts.inUse);
     this.counters.learned++;
-    const entry = this.opts.cache.forPod(podIp).find((e) => e.name === name)!;
     const adds: Desired[] = this.opts.writer.needed(entryElements(entry, this.rules));
     if (evicted.length) {
       this.counters.evicted += evicted.length;
