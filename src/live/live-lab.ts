@@ -15,6 +15,9 @@ import { IoError, UsageError } from '../shared/errors.js';
 import { ProberClient } from './prober-client.js';
 import type { ProberProtocol, ProberReply } from './prober.js';
 import { createWorld, worldNetns } from './world.js';
+import { dnsServer, KUBE_DNS_IP } from '../engine/dns.js';
+import { controlRequest } from '../fqdn/proxy/control.js';
+import { proxyFiles } from '../fqdn/proxy/files.js';
 
 /**
  * The lab a live conformance run works in: the folder's cluster on one node (every pod on node1 at its
@@ -33,6 +36,10 @@ export interface LiveLab {
   /** Every selected case's flows, planned. */
   plans: Map<ConformanceCase, PlannedFlow[]>;
   probe(src: LiveEnd, dst: LiveEnd, port: number, protocol: ProberProtocol, timeoutMs: number): Promise<ProberReply>;
+  /** A pod's lookup of `name` at the cluster DNS address (through the node's DNS proxy where a DNS rule covers it). */
+  resolve(pod: string, name: string, timeoutMs: number): Promise<ProberReply>;
+  /** Forget what the DNS proxy learned (between cases: one case's lookups must not allow another's flows). */
+  cleanFqdn(): Promise<void>;
   waitApplied(revision: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -112,6 +119,14 @@ export async function buildLiveLab(suite: SuiteData, cases: readonly Conformance
     const plans = new Map(cases.map((c) => [c, planCase(c, cluster, new Set([node.name]), suite.answers)]));
     const flows = [...plans.values()].flat();
     const listen = listeners(flows);
+    // The cluster DNS pod serves real DNS on 53 (the folder's world.hosts), UDP and TCP, instead of serve-hostname.
+    const dns = dnsServer(cluster);
+    const dnsPod = dns.endpoint.kind === 'pod' && cluster.podById.get(dns.endpoint.pod.id) ? dns.endpoint.pod : undefined;
+    if (dnsPod) {
+      const entry = listen.get(`pod ${dnsPod.id}`);
+      if (entry) entry.listen = entry.listen.filter((l) => l.port !== dns.port);
+    }
+    const dnsAddress = cluster.services.find((x) => x.namespace === 'kube-system' && x.name === 'kube-dns')?.clusterIPs[0] ?? KUBE_DNS_IP;
     const baseline = placed.objects!.map((o) => (o.kind === 'Pod'
       ? withCommand(o, serverCommand(listen.get(`pod ${o.metadata.namespace ?? 'default'}/${o.metadata.name}`)?.listen ?? []), node) : o));
     const t0 = performance.now();
@@ -141,6 +156,15 @@ export async function buildLiveLab(suite: SuiteData, cases: readonly Conformance
         if (r.outcome !== 'serving') throw new IoError(`cannot serve ${x.port}/${x.protocol} on ${endKey(end)}: ${r.detail ?? r.outcome}`);
       }
     }
+    if (dnsPod) {
+      const [ns, name] = dnsPod.id.split('/') as [string, string];
+      const netns = podNetns(ns, name, ctx.prefix);
+      const p = probers.get(netns) ?? await ProberClient.start(netns, podEnv({ namespace: ns, name, ip: dnsPod.ips[0] ?? '' }));
+      probers.set(netns, p);
+      const r = await p.request({ op: 'serve-dns', host: dnsPod.ips[0] ?? '', port: dns.port, answers: Object.fromEntries(suite.answers) });
+      if (r.outcome !== 'serving') throw new IoError(`cannot serve DNS in ${dnsPod.id}: ${r.detail ?? r.outcome}`);
+      say(`cluster DNS: ${dnsPod.id} (${dnsPod.ips[0]}:${dns.port}, service ${dnsAddress}) answers ${suite.answers.size} names`);
+    }
     say(`probers: ${probers.size} started`);
     return {
       ctx, store, node, baseline, plans, close,
@@ -148,6 +172,16 @@ export async function buildLiveLab(suite: SuiteData, cases: readonly Conformance
         op: 'probe', protocol, host: dst.ip, port, timeoutMs, ...(src.kind === 'world' ? { source: src.ip } : {}),
       }),
       waitApplied: (rev) => waitForAgent(ctx.stateDir, node.name, rev, 30_000),
+      resolve: async (pod, name, timeoutMs) => {
+        const [ns, n] = pod.split('/') as [string, string];
+        const netns = podNetns(ns, n, ctx.prefix);
+        let p = probers.get(netns);
+        if (!p) probers.set(netns, (p = await ProberClient.start(netns, podEnv({ namespace: ns, name: n }))));
+        return p.request({ op: 'resolve', server: dnsAddress, name, timeoutMs });
+      },
+      cleanFqdn: async () => {
+        await controlRequest(proxyFiles(ctx.stateDir, node.name).socket, 'POST', '/clean');
+      },
     };
   } catch (err) {
     await close().catch(() => undefined);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { dnsQuery, resolveName, serveDns } from './prober-dns.js';
 
 /**
  * The prober: one long-lived process per network namespace that probes (a pod's, the node's, the world's).
@@ -32,7 +33,25 @@ export interface ServeRequest {
   port: number;
 }
 
-export type ProberRequest = ProbeRequest | ServeRequest;
+/** Serve DNS (UDP and TCP) from `answers` (name → IPv4 addresses): the cluster DNS pod of a live run. */
+export interface ServeDnsRequest {
+  id: number;
+  op: 'serve-dns';
+  host: string;
+  port: number;
+  answers: Record<string, string[]>;
+}
+
+/** Look a name up at `server` (a pod's lookup before its probes). `detail` is `RCODE ip,ip`. */
+export interface ResolveRequest {
+  id: number;
+  op: 'resolve';
+  server: string;
+  name: string;
+  timeoutMs: number;
+}
+
+export type ProberRequest = ProbeRequest | ServeRequest | ServeDnsRequest | ResolveRequest;
 
 /**
  * `connected`: a TCP handshake completed or a UDP reply came back; `timeout`: nothing came back (a dropped
@@ -78,6 +97,14 @@ export class Prober {
     const done = (outcome: ProberReply['outcome'], detail?: string): ProberReply =>
       ({ id: req.id, outcome, ...(detail ? { detail } : {}), ms: Math.round(performance.now() - t0) });
     try {
+      if (req.op === 'serve-dns') {
+        await serveDns(req.host, req.port, new Map(Object.entries(req.answers)));
+        return done('serving');
+      }
+      if (req.op === 'resolve') {
+        const r = await resolveName(req.server, req.name, req.timeoutMs);
+        return done(r.outcome, r.detail);
+      }
       if (req.op === 'serve') {
         await (req.protocol === 'TCP' ? this.serveTcp(req) : this.serveUdp(req));
         return done('serving');
@@ -144,7 +171,9 @@ export class Prober {
       // As agnhost connect: an empty reply does not prove the server got the request.
       sock.on('message', (msg) => (msg.length > 0 ? finish('connected') : finish('error', 'empty UDP reply')));
       // A connected socket turns an ICMP port unreachable into ECONNREFUSED.
-      sock.connect(req.port, req.host, () => sock.send('hostname\n', (e) => e && finish('error', (e as NodeJS.ErrnoException).code ?? e.message)));
+      // Port 53 gets a real DNS query: a DNS proxy on the way forwards it (and drops anything else as malformed).
+      const payload = req.port === 53 ? dnsQuery('example.com') : 'hostname\n';
+      sock.connect(req.port, req.host, () => sock.send(payload, (e) => e && finish('error', (e as NodeJS.ErrnoException).code ?? e.message)));
     });
   }
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { labBinDir } from '../../lab/supervisor.js';
 import { processNetnsInode, netnsInode } from '../../lab/netns.js';
 import { IoError } from '../../shared/errors.js';
-import { proxyFiles } from './files.js';
+import { controlRequest } from './control.js';
+import { proxyFiles, readJson } from './files.js';
 
 export interface ProxyNode {
   name: string;
@@ -72,4 +73,21 @@ export function stopProxy(stateDir: string, node: ProxyNode, opts: { kill?: bool
 export function proxyLogTail(stateDir: string, node: string, lines = 5): string {
   const f = proxyFiles(stateDir, node).log;
   return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').slice(-lines).join('\n') : '';
+}
+
+/**
+ * Wait until the node's proxy enforces the rules file the agent wrote last (it reloads it within
+ * ~100 ms). Returns at once when no proxy answers (down: its DNS fails closed anyway) or no file exists.
+ */
+export async function waitProxyRules(stateDir: string, node: string, timeoutMs = 5000): Promise<void> {
+  const files = proxyFiles(stateDir, node);
+  const want = (readJson(files.rules) as { revision?: number } | null)?.revision;
+  if (typeof want !== 'number') return;
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const s = await controlRequest<{ revision: number }>(files.socket, 'GET', '/status', 1000);
+    if (!s || s.revision >= want) return;
+    if (performance.now() > deadline) throw new IoError(`timed out after ${timeoutMs} ms waiting for the DNS proxy of ${node} to load the rules of revision ${want} (it has ${s.revision})`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, watch } from 'node:fs';
+import { basename } from 'node:path';
 import type { Server } from 'node:http';
 import { createExecutor, type NftExecutor } from '../../dataplane/nft/executor.js';
 import { nodeIp } from '../../lab/names.js';
@@ -110,6 +111,13 @@ export async function runDnsProxy(opts: ProxyProcessOptions): Promise<void> {
     },
   });
   let busy = false;
+  // The agent replaces the rules file by rename: react at once (the 100 ms tick is the fallback).
+  const watcher = watch(opts.stateDir, (_e, name) => {
+    if (name === basename(files.rules) && !busy) {
+      busy = true;
+      loadRules().catch((e: Error) => log(`rules: ${e.message}`)).finally(() => { busy = false; });
+    }
+  });
   const tick = setInterval(() => {
     if (busy) return;
     busy = true;
@@ -123,6 +131,7 @@ export async function runDnsProxy(opts: ProxyProcessOptions): Promise<void> {
     process.once('SIGINT', resolve);
   });
   clearInterval(tick);
+  watcher.close();
   if (persistTimer) clearTimeout(persistTimer);
   writeJsonAtomic(files.cache, cache.toJSON());
   proxy.close();
