@@ -162,6 +162,14 @@ describe.runIf(isRoot)('the DNS proxy in a live lab', () => {
     expect(rows.find((r) => r.fqdn === 'example.com')).toMatchObject({ pod: 'default/client', ips: [IP.web], source: 'lookup' });
   });
 
+  it('policy trace on the live lab uses the proxy\'s cache', () => {
+    // many.example.com answered world addresses (toFQDNs selects world endpoints only, as in Cilium).
+    const ok = podwall(['policy', 'trace', '--from', 'default/client', '--to', 'many.example.com', '--port', '80/TCP']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('198.18.1.1');
+    expect(podwall(['policy', 'trace', '--from', 'default/client', '--to', 'many.example.com', '--port', '443/TCP']).code).toBe(3);
+  });
+
   it('proxy killed: lookups fail closed; restarted, it resumes from the persisted cache', async () => {
     // The agent would restart the proxy within a second: stop it first (its rules stay in force).
     const agent = agentPid(ctx, 'node1');
