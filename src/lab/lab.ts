@@ -6,6 +6,8 @@ import { removeLabObjects, removeLabState, type LabObjects } from './cleanup.js'
 import { connectNodes } from './fabric.js';
 import { labContext, MAX_NODES, nodeName, type LabContext } from './names.js';
 import { createNode, type LabNode } from './node.js';
+import { createWorld, defaultZoneFile, worldNetns } from '../world/world.js';
+import { WORLD_DNS_ADDRESS } from '../world/dns-server.js';
 
 /** `lab up` / `lab down`: the whole lab of one prefix (docs/lab.md). */
 
@@ -23,6 +25,8 @@ export interface LabInfo {
   prefix: string;
   stateDir: string;
   nodes: LabNode[];
+  /** The simulated internet (absent with `world: false`). */
+  world?: { netns: string; dns: string; zone: string; names: number };
   createdAt: string;
 }
 
@@ -32,6 +36,7 @@ function describe(found: LabObjects): string {
     found.rootLinks.length ? `${found.rootLinks.length} root links` : '',
     found.processes.length ? `${found.processes.length} processes` : '',
     found.pidFiles.length ? `${found.pidFiles.length} pid files` : '',
+    found.resolvDirs.length ? `${found.resolvDirs.length} pod resolv.conf dirs` : '',
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'nothing';
 }
@@ -55,7 +60,7 @@ async function startAgentsIfAvailable(stateDir: string, nodes: LabNode[]): Promi
  * Bring up a lab of `nodes` nodes: clear whatever the prefix left behind (a crashed run), create the state dir,
  * the nodes and the wires between them, then start the agents (when the agent module exists).
  */
-export async function labUp(opts: { nodes: number; keepState?: boolean; startAgents?: boolean; onProgress?: Progress }, ctx: LabContext = labContext()): Promise<LabInfo> {
+export async function labUp(opts: { nodes: number; keepState?: boolean; startAgents?: boolean; world?: boolean; zoneFile?: string; onProgress?: Progress }, ctx: LabContext = labContext()): Promise<LabInfo> {
   requireRoot();
   if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > MAX_NODES) throw new UsageError(`--nodes must be 1 … ${MAX_NODES} (got ${opts.nodes})`);
   const say = opts.onProgress ?? (() => undefined);
@@ -75,6 +80,12 @@ export async function labUp(opts: { nodes: number; keepState?: boolean; startAge
     say(`connected ${nodes.length} nodes (full mesh)`);
   }
   const info: LabInfo = { prefix: ctx.prefix, stateDir: ctx.stateDir, nodes, createdAt: new Date().toISOString() };
+  if (opts.world !== false) {
+    const zoneFile = opts.zoneFile ?? defaultZoneFile();
+    const zone = await createWorld(nodes, zoneFile, ctx);
+    info.world = { netns: worldNetns(ctx.prefix), dns: WORLD_DNS_ADDRESS, zone: zoneFile, names: zone.names.size };
+    say(`world: ${info.world.netns}, DNS ${WORLD_DNS_ADDRESS} (${zone.names.size} names from ${zoneFile}), HTTPS/HTTP on every zone address, lab CA in ${ctx.stateDir}/world`);
+  }
   writeFileSync(join(ctx.stateDir, 'lab.json'), `${JSON.stringify(info, null, 2)}\n`);
   if (opts.startAgents !== false) {
     say((await startAgentsIfAvailable(ctx.stateDir, nodes)) ? 'agents started' : 'agents: not available yet (no src/agent/launch.ts), skipped');

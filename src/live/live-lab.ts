@@ -14,7 +14,7 @@ import { openStore, type Store } from '../store/index.js';
 import { IoError, UsageError } from '../shared/errors.js';
 import { ProberClient } from './prober-client.js';
 import type { ProberProtocol, ProberReply } from './prober.js';
-import { createWorld, worldNetns } from './world.js';
+import { addWorldAddresses, worldNetns } from '../world/world.js';
 
 /**
  * The lab a live conformance run works in: the folder's cluster on one node (every pod on node1 at its
@@ -23,6 +23,7 @@ import { createWorld, worldNetns } from './world.js';
  */
 
 export const LIVE_NODE = 'node1';
+const WORLD_WEB_PORTS = [80, 443];
 
 export interface LiveLab {
   ctx: LabContext;
@@ -123,8 +124,8 @@ export async function buildLiveLab(suite: SuiteData, cases: readonly Conformance
 
     const world = worldAddresses(flows, suite.answers, cluster);
     if (world.length > 0) {
-      await createWorld(node, world, ctx);
-      say(`world: ${worldNetns(ctx.prefix)} holds ${world.join(', ')}`);
+      await addWorldAddresses([node], world, ctx);
+      say(`world: ${worldNetns(ctx.prefix)} also holds ${world.join(', ')}`);
     }
     // One prober per network namespace that sends probes or serves for the node or the world.
     const ends = new Map<string, LiveEnd>();
@@ -137,6 +138,8 @@ export async function buildLiveLab(suite: SuiteData, cases: readonly Conformance
     for (const { end, listen: l } of listen.values()) {
       if (end.kind === 'pod') continue;
       for (const x of l) {
+        // The world's own web servers listen on every world address on TCP 80 and 443 (lab up).
+        if (end.kind === 'world' && x.protocol === 'TCP' && WORLD_WEB_PORTS.includes(x.port)) continue;
         const r = await probers.get(netnsOf(end, ctx))!.request({ op: 'serve', protocol: x.protocol, host: end.ip, port: x.port });
         if (r.outcome !== 'serving') throw new IoError(`cannot serve ${x.port}/${x.protocol} on ${endKey(end)}: ${r.detail ?? r.outcome}`);
       }
