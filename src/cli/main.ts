@@ -17,7 +17,7 @@ import { lintCommand } from './commands/lint.js';
 import { policyCommand } from './commands/policy.js';
 import { validateCommand } from './commands/validate.js';
 import { conformanceCommand } from './commands/conformance.js';
-import { worldCommand } from './commands/world.js';
+import { clusterDnsCommand, worldCommand } from './commands/world.js';
 
 export function buildProgram(): Command {
   const program = new Command('podwall')
@@ -51,6 +51,7 @@ Examples:
   program.addCommand(conformanceCommand());
   // Lab internals (run by `lab up`), hidden from the command list.
   program.addCommand(worldCommand(), { hidden: true });
+  program.addCommand(clusterDnsCommand(), { hidden: true });
   exitOverrideAll(program);
   return program;
 }

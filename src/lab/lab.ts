@@ -8,6 +8,8 @@ import { labContext, MAX_NODES, nodeName, type LabContext } from './names.js';
 import { createNode, type LabNode } from './node.js';
 import { createWorld, defaultZoneFile, worldNetns } from '../world/world.js';
 import { WORLD_DNS_ADDRESS } from '../world/dns-server.js';
+import { CLUSTER_DNS_POD_IP, installClusterDns } from './cluster-dns.js';
+import { CLUSTER_DNS_IP } from './resolv.js';
 
 /** `lab up` / `lab down`: the whole lab of one prefix (docs/lab.md). */
 
@@ -88,7 +90,15 @@ export async function labUp(opts: { nodes: number; keepState?: boolean; startAge
   }
   writeFileSync(join(ctx.stateDir, 'lab.json'), `${JSON.stringify(info, null, 2)}\n`);
   if (opts.startAgents !== false) {
-    say((await startAgentsIfAvailable(ctx.stateDir, nodes)) ? 'agents started' : 'agents: not available yet (no src/agent/launch.ts), skipped');
+    const started = await startAgentsIfAvailable(ctx.stateDir, nodes);
+    say(started ? 'agents started' : 'agents: not available yet (no src/agent/launch.ts), skipped');
+    // The cluster DNS is a pod: it needs the agents (which make pods) and the world (which it forwards to).
+    if (started && info.world) {
+      const specifier = '../agent/launch.js';
+      const { waitForAgent } = (await import(specifier)) as { waitForAgent: (dir: string, node: string, rev: number, ms?: number) => Promise<void> };
+      await installClusterDns(nodes[0]!, ctx, (rev) => waitForAgent(ctx.stateDir, nodes[0]!.name, rev, 30_000));
+      say(`cluster DNS: kube-system/kube-dns ${CLUSTER_DNS_IP} -> pod kube-system/coredns ${CLUSTER_DNS_POD_IP}, forwarding to the world`);
+    }
   }
   say(`up in ${Math.round(performance.now() - t0)} ms (state in ${ctx.stateDir})`);
   return info;

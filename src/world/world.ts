@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ipBatch } from '../lab/ip-command.js';
+import { ipBatch, ipJson } from '../lab/ip-command.js';
 import type { LabContext } from '../lab/names.js';
 import { fabricLink } from '../lab/names.js';
 import type { LabNode } from '../lab/node.js';
@@ -191,4 +191,28 @@ export async function createWorld(nodes: readonly LabNode[], zoneFile: string, c
   await createWorldNetwork(nodes, addresses, ctx);
   for (const s of WORLD_SERVICES) await startWorldService(s, ctx);
   return zone;
+}
+
+export interface WorldStatus {
+  netns: string;
+  exists: boolean;
+  /** Addresses on the world's `lo` (the DNS server's and every zone address). */
+  addresses: number;
+  dns: { address: string; pid: number | null };
+  web: { pid: number | null };
+  zone: string;
+}
+
+/** `lab status`: the world as the kernel and its pid files have it. */
+export async function worldStatus(ctx: LabContext): Promise<WorldStatus> {
+  const netns = worldNetns(ctx.prefix);
+  const exists = netnsExists(netns);
+  const addrs = exists ? await ipJson<{ addr_info?: unknown[] }[]>(['addr', 'show', 'dev', 'lo'], { netns }) : [];
+  return {
+    netns, exists,
+    addresses: Math.max(0, (addrs[0]?.addr_info?.length ?? 1) - 1),
+    dns: { address: WORLD_DNS_ADDRESS, pid: worldServicePid('dns', ctx) ?? null },
+    web: { pid: worldServicePid('web', ctx) ?? null },
+    zone: worldFiles(ctx).zone,
+  };
 }

@@ -5,6 +5,8 @@ import { WORLD_DNS_ADDRESS, worldDnsServer } from '../../world/dns-server.js';
 import { startWorldWeb } from '../../world/web.js';
 import { readZone } from '../../world/world.js';
 import type { DnsServer } from '../../dns/server.js';
+import { clusterDnsServer } from '../../dns/cluster-server.js';
+import { openStore } from '../../store/index.js';
 
 /**
  * `podwall world dns|web`: the simulated internet's servers. `lab up` starts them inside the world netns
@@ -84,4 +86,31 @@ export function worldCommand(): Command {
 Examples:
   ip netns exec pw-world podwall world dns --zone /run/podwall/pw/world/zone.yaml
   ip netns exec pw-world podwall world web --zone lab/world.yaml --cert server.crt --key server.key`);
+}
+
+/** `podwall cluster-dns`: the command of the lab pod kube-system/coredns (docs/lab.md). */
+export function clusterDnsCommand(): Command {
+  return new Command('cluster-dns')
+    .description('The cluster DNS (runs in the lab pod kube-system/coredns): cluster.local from the store, the rest forwarded to the world')
+    .requiredOption('--store <path>', 'the desired-state store (read only)')
+    .option('--upstream <ip>', "the world's DNS server", WORLD_DNS_ADDRESS)
+    .option('--address <ip>', 'address to listen on', '0.0.0.0')
+    .option('--port <n>', 'port', '53')
+    .addHelpText('after', `
+Examples:
+  podwall cluster-dns --store /run/podwall/pw/store.db`)
+    .action(async (opts: { store: string; upstream: string; address: string; port: string }) => {
+      const store = openStore(opts.store);
+      const server = clusterDnsServer({
+        address: opts.address, port: parsePort(opts.port), upstream: { address: opts.upstream, port: 53 },
+        revision: () => store.revision(), objects: () => store.list().objects, onDrop: dropLogger('cluster dns'),
+      });
+      const port = await server.start();
+      process.stdout.write(`cluster dns: serving cluster.local on ${opts.address}:${port} (UDP, TCP), forwarding the rest to ${opts.upstream}\n`);
+      await untilSignal(async () => {
+        await server.stop();
+        store.close();
+        process.stdout.write(counterLine('cluster dns: stopped', server));
+      });
+    });
 }
