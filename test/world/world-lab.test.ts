@@ -103,6 +103,16 @@ describe.skipIf(!isRoot)('the simulated internet and cluster DNS (real kernel, t
     expect((await inPod(a, ['curl', '-sS', '--max-time', '10', 'http://blocked.com/'])).stdout).toContain('hello from blocked.com');
   });
 
+  it('lab world stop dns: world names stop resolving (cluster names do not); start dns: they resolve again', async () => {
+    expect(podwall(['lab', 'world', 'stop', 'dns'])).toMatchObject({ code: 0, stderr: 'lab world: dns: stopped\n' });
+    const failed = await inPod(a, ['node', '-e', `import('${join(repoRoot, 'dist/src/dns/client.js')}').then((c) => c.query({ address: '198.18.0.2', port: 53 }, 'example.com', 'A', { timeoutMs: 500 })).then(() => console.log('answered'), (e) => console.log('failed: ' + e.message))`]);
+    expect(failed.stdout).toMatch(/^failed: no DNS answer from 198\.18\.0\.2:53 over UDP/);
+    expect((await dnsFrom(b, '10.96.0.10', 'kube-dns.kube-system.svc.cluster.local', 'A')).answers).toEqual(['A 10.96.0.10']);
+    expect(podwall(['lab', 'world', 'status']).stdout).toContain('dns 198.18.0.2:53 not running');
+    expect(podwall(['lab', 'world', 'start', 'dns'])).toMatchObject({ code: 0, stderr: expect.stringMatching(/^lab world: dns: running \(pid \d+\)\n$/) });
+    expect((await dnsFrom(b, '10.96.0.10', 'example.com', 'A')).answers).toEqual(['A 198.18.0.10']);
+  });
+
   it('lab status shows the world; lab down removes the world, the DNS pod, every resolv.conf and the state', async () => {
     const st = podwall(['lab', 'status']);
     expect(st.stdout).toMatch(new RegExp(`world ${lab.prefix}-world: \\d+ addresses; DNS 198\\.18\\.0\\.2 running \\(pid \\d+\\); web running`));

@@ -6,6 +6,7 @@ import { formatLabStatusTxt, labStatus } from '../../lab/status.js';
 import { writeOut } from '../write.js';
 import { labUpdateCommand } from './lab-update.js';
 import { labHooks } from '../lab-hooks.js';
+import { labWorldCommand } from './lab-world.js';
 
 const say = (verb: string) => (line: string): void => void process.stderr.write(`lab ${verb}: ${line}\n`);
 
@@ -84,6 +85,7 @@ export function labCommand(): Command {
     .addCommand(downCommand())
     .addCommand(statusCommand())
     .addCommand(labUpdateCommand(labHooks))
+    .addCommand(labWorldCommand())
     .addHelpText('after', `${ENV_HELP}
 
 Examples:
