@@ -20,6 +20,14 @@ export const CLUSTER_DNS_POD = { namespace: 'kube-system', name: 'coredns' } as 
 export const CLUSTER_DNS_POD_IP = '10.244.0.53';
 const LABELS = { 'k8s-app': 'kube-dns' };
 
+/** The DNS pod's command: `podwall cluster-dns` reading the lab's store. */
+export function clusterDnsArgv(storePath: string): string[] {
+  return ['podwall.js', 'cluster-dns', '--store', storePath, '--upstream', WORLD_DNS_ADDRESS];
+}
+
+/** What the DNS pod logs once it serves. */
+export const CLUSTER_DNS_READY = 'cluster dns: serving';
+
 /** Pure: the objects `lab up` applies. */
 export function clusterDnsObjects(node: LabNode, storePath: string): ApiObject[] {
   return [
@@ -31,7 +39,7 @@ export function clusterDnsObjects(node: LabNode, storePath: string): ApiObject[]
         nodeName: node.name,
         containers: [{
           name: 'coredns', image: 'podwall',
-          command: ['podwall.js', 'cluster-dns', '--store', storePath, '--upstream', WORLD_DNS_ADDRESS],
+          command: clusterDnsArgv(storePath),
           ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }],
         }],
       },
@@ -60,7 +68,7 @@ export async function installClusterDns(node: LabNode, ctx: LabContext, waitAppl
   }
   await waitApplied(revision);
   await waitFor(() => {
-    if (podLogs(CLUSTER_DNS_POD, ctx).includes('cluster dns: serving')) return true;
+    if (podLogs(CLUSTER_DNS_POD, ctx).includes(CLUSTER_DNS_READY)) return true;
     const st = podProcessState(CLUSTER_DNS_POD, ctx);
     if (st.state === 'exited') throw new IoError(`the cluster DNS pod ended (exit ${st.exitCode}):\n${podLogs(CLUSTER_DNS_POD, ctx).trim()}`);
     return false;
