@@ -14,6 +14,7 @@ import { labContext, nodeNetns } from '../lab/names.js';
 import { DnsRedirectStep } from '../fqdn/proxy/agent-hook.js';
 import { DNS_TABLE } from '../dataplane/dns-redirect.js';
 import { ensureProxy } from '../fqdn/proxy/launch.js';
+import { ServiceSync } from './services.js';
 
 export interface AgentOptions {
   node: string;
@@ -33,6 +34,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const ctx = labContext();
   const executor: NftExecutor = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix) });
   const pods = new PodReconciler(opts.node, ctx);
+  const services = new ServiceSync(nodeNetns(opts.node, ctx.prefix));
   const file = statusPath(opts.stateDir, opts.node);
   const dns = new DnsRedirectStep(opts.stateDir, opts.node);
   const agent = new Agent<ApiObject, Ruleset, NftJson>({
@@ -52,7 +54,10 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     }),
     current: async () => parseListing(await executor.list()),
     prepare: (desired) => pods.prepare(localPods(desired.objects, opts.node)),
-    complete: () => pods.complete(),
+    complete: async (desired) => {
+      await pods.complete();
+      await services.sync(desired.objects);
+    },
     report: (s) => writeStatus(file, s),
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
@@ -82,6 +87,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     clearInterval(orphanCheck);
     clearInterval(proxyCheck);
     executor.close();
+    services.close();
     store.close();
   }
 }
