@@ -119,7 +119,7 @@ function isZombie(pid: number): boolean {
 }
 
 /** State files the lab and its parts write, by exact name (so a PODWALL_STATE_DIR shared with other files is safe). */
-const STATE_FILE_RE = /^(store\.db(-wal|-shm|-journal)?|lab\.json|agent-node[0-9]+\.(json|log|pid)(\.[0-9]+\.tmp)?|world-(dns|web)\.(log|pid))$/;
+const STATE_FILE_RE = /^(store\.db(-wal|-shm|-journal)?|lab\.json|agent-node[0-9]+\.(json|log|pid)(\.[0-9]+\.tmp)?|world-(dns|web)\.(log|pid)|dns-(rules|cache)-node[0-9]+\.json(\.[0-9]+\.tmp)?|dns-proxy-node[0-9]+\.(log|pid|sock)|dns-redirect-node[0-9]+\.applied(\.[0-9]+\.tmp)?)$/;
 /** `<stateDir>/world/`: the zone the world serves and the lab CA (src/world/world.ts). */
 const WORLD_FILES = ['zone.yaml', 'ca.crt', 'ca.key', 'server.crt', 'server.key', 'server.csr', 'server.ext'];
 const POD_FILES = ['pid', 'log', 'exit', 'node', 'spec.json'];

@@ -121,7 +121,7 @@ describe.skipIf(!isRoot)('the simulated internet and cluster DNS (real kernel, t
     expect(ofPrefix(lab.prefix)).toContain(podNetns(CLUSTER_DNS_POD.namespace, CLUSTER_DNS_POD.name, lab.prefix));
     const down = podwall(['lab', 'down']);
     expect(down.code).toBe(0);
-    expect(down.stderr).toMatch(/lab down: removed 6 netns, \d+ processes, 7 pid files, 3 pod resolv\.conf dirs of prefix/);
+    expect(down.stderr).toMatch(/lab down: removed 6 netns, \d+ processes, 9 pid files, 3 pod resolv\.conf dirs of prefix/);
     expect(ofPrefix(lab.prefix)).toEqual([]);
     expect([...pidsInNetns([worldNetns(lab.prefix)]).values()].flat()).toEqual([]);
     expect(existsSync(ETC_NETNS) ? readdirSync(ETC_NETNS).filter((d) => d.startsWith(`${lab.prefix}-`)) : []).toEqual([]);
