@@ -114,8 +114,8 @@ describe.skipIf(!isRoot)('the seed walkthrough, live through the CLI (real kerne
     // The server's netns went with its namespace; the node, the world and the cluster DNS pod stay.
     expect(ofPrefix(lab.prefix).sort()).toEqual([`${lab.prefix}-node1`, podNetns('kube-system', 'coredns', lab.prefix), `${lab.prefix}-world`].sort());
     expect(agentProcesses(lab.prefix)).toHaveLength(1);
-    // Pid files: the agent, the DNS pod, the world's DNS and web servers.
-    expect(ok(['lab', 'down']).stderr).toMatch(new RegExp(`lab down: removed 3 netns, \\d+ processes, 4 pid files, 1 pod resolv\\.conf dirs of prefix ${lab.prefix}\\n`));
+    // Pid files: the agent, the DNS proxy, the DNS pod, the world's DNS and web servers.
+    expect(ok(['lab', 'down']).stderr).toMatch(new RegExp(`lab down: removed 3 netns, \\d+ processes, 5 pid files, 1 pod resolv\\.conf dirs of prefix ${lab.prefix}\\n`));
     expect(ofPrefix(lab.prefix)).toEqual([]);
     expect(agentProcesses(lab.prefix)).toEqual([]);
     expect(pids.filter((pid) => !processGone(pid))).toEqual([]);

@@ -81,8 +81,10 @@ export function proxyLogTail(stateDir: string, node: string, lines = 5): string 
  */
 export async function waitProxyRules(stateDir: string, node: string, timeoutMs = 5000): Promise<void> {
   const files = proxyFiles(stateDir, node);
-  const want = (readJson(files.rules) as { revision?: number } | null)?.revision;
-  if (typeof want !== 'number') return;
+  const rules = readJson(files.rules) as { revision?: number; listeners?: unknown[] } | null;
+  const want = rules?.revision;
+  // No DNS redirected on the node: nothing the proxy would enforce (and no round trip on every apply).
+  if (typeof want !== 'number' || !rules?.listeners?.length) return;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const s = await controlRequest<{ revision: number }>(files.socket, 'GET', '/status', 1000);
