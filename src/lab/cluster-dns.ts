@@ -6,6 +6,7 @@ import { WORLD_DNS_ADDRESS } from '../world/dns-server.js';
 import type { LabContext } from './names.js';
 import type { LabNode } from './node.js';
 import { CLUSTER_DNS_IP } from './resolv.js';
+import { ipBatch, ipJson } from './ip-command.js';
 import { podLogs, podProcessState } from './supervisor.js';
 import { waitFor } from './wait.js';
 
@@ -54,6 +55,30 @@ export function clusterDnsObjects(node: LabNode, storePath: string): ApiObject[]
       },
     },
   ] as unknown as ApiObject[];
+}
+
+/** The Service range (docs/lab.md "Addresses"). */
+export const SERVICE_CIDR = '10.96.0.0/12';
+/** The link in each node netns that Service addresses are routed to (see `routeServices`). */
+export const SERVICE_LINK = 'svc0';
+const SERVICE_PEER = 'svc1';
+
+/**
+ * Give each node a route for the Service range, to a sink: a node's own packets to a ClusterIP need a route
+ * before the nat output hook can DNAT them (the nodes have no default route); what no Service rule rewrites
+ * goes to the sink and is dropped, never leaving the node. The sink is a veth pair inside the node whose other
+ * end stays down (this kernel has no dummy links): the route is used ("linkdown"), the packets are dropped.
+ * Pods' packets are DNATed in prerouting and need none of this. Idempotent.
+ */
+export async function routeServices(nodes: readonly LabNode[]): Promise<void> {
+  for (const n of nodes) {
+    const links = await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: n.netns });
+    await ipBatch([
+      ...(links.some((l) => l.ifname === SERVICE_LINK) ? [] : [['link', 'add', SERVICE_LINK, 'type', 'veth', 'peer', 'name', SERVICE_PEER]]),
+      ['link', 'set', SERVICE_LINK, 'up'],
+      ['route', 'replace', SERVICE_CIDR, 'dev', SERVICE_LINK, 'src', n.ip],
+    ], { netns: n.netns });
+  }
 }
 
 /** Apply the cluster DNS objects, wait for node1's agent and for the server to serve. */

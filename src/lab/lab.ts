@@ -8,7 +8,7 @@ import { labContext, MAX_NODES, nodeName, type LabContext } from './names.js';
 import { createNode, type LabNode } from './node.js';
 import { createWorld, defaultZoneFile, worldNetns } from '../world/world.js';
 import { WORLD_DNS_ADDRESS } from '../world/dns-server.js';
-import { CLUSTER_DNS_POD_IP, installClusterDns } from './cluster-dns.js';
+import { CLUSTER_DNS_POD_IP, installClusterDns, routeServices } from './cluster-dns.js';
 import { CLUSTER_DNS_IP } from './resolv.js';
 
 /** `lab up` / `lab down`: the whole lab of one prefix (docs/lab.md). */
@@ -96,6 +96,7 @@ export async function labUp(opts: { nodes: number; keepState?: boolean; startAge
     if (started && info.world) {
       const specifier = '../agent/launch.js';
       const { waitForAgent } = (await import(specifier)) as { waitForAgent: (dir: string, node: string, rev: number, ms?: number) => Promise<void> };
+      await routeServices(nodes);
       await installClusterDns(nodes[0]!, ctx, (rev) => waitForAgent(ctx.stateDir, nodes[0]!.name, rev, 30_000));
       say(`cluster DNS: kube-system/kube-dns ${CLUSTER_DNS_IP} -> pod kube-system/coredns ${CLUSTER_DNS_POD_IP}, forwarding to the world`);
     }

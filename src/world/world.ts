@@ -187,9 +187,11 @@ export async function createWorld(nodes: readonly LabNode[], zoneFile: string, c
   mkdirSync(f.dir, { recursive: true, mode: 0o755 });
   copyFileSync(zoneFile, f.zone);
   const addresses = zoneAddresses(zone);
-  await createLabCa(f.dir, [...zone.names.keys()], [WORLD_DNS_ADDRESS, ...addresses], ctx.prefix);
-  await createWorldNetwork(nodes, addresses, ctx);
-  for (const s of WORLD_SERVICES) await startWorldService(s, ctx);
+  await Promise.all([
+    createLabCa(f.dir, [...zone.names.keys()], [WORLD_DNS_ADDRESS, ...addresses], ctx.prefix),
+    createWorldNetwork(nodes, addresses, ctx),
+  ]);
+  await Promise.all(WORLD_SERVICES.map((s) => startWorldService(s, ctx)));
   return zone;
 }
 

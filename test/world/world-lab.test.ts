@@ -85,8 +85,12 @@ describe.skipIf(!isRoot)('the simulated internet and cluster DNS (real kernel, t
     expect((await dnsFrom(a, CLUSTER_DNS_POD_IP, 'example.com', 'A')).answers).toEqual(['A 198.18.0.10']);
   });
 
-  it('each node DNATs the kube-dns ClusterIP to the backend pod in ip podwall_svc', async () => {
+  it('each node DNATs the kube-dns ClusterIP to the backend pod in ip podwall_svc, for pods and for the node itself', async () => {
     for (const node of ['node1', 'node2']) {
+      // The node's own query: the output hook's DNAT (a route to the dummy link svc0 gets it there).
+      const q = await runProcess('ip', ['netns', 'exec', nodeNetns(node, lab.prefix), process.execPath, '-e',
+        `import('${join(repoRoot, 'dist/src/dns/client.js')}').then((c) => c.query({ address: '10.96.0.10', port: 53 }, 'kube-dns.kube-system.svc.cluster.local', 'A')).then((r) => console.log(r.packet.answers.map((a) => a.data).join()))`]);
+      expect(q.stdout.trim(), q.stderr).toBe('10.96.0.10');
       const r = await runProcess('ip', ['netns', 'exec', nodeNetns(node, lab.prefix), 'nft', 'list', 'table', 'ip', 'podwall_svc']);
       expect(r.stdout).toContain(`ip daddr 10.96.0.10 udp dport 53 dnat to ${CLUSTER_DNS_POD_IP}:53`);
       expect(r.stdout).toContain('type nat hook prerouting priority dstnat');
