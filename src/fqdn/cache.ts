@@ -113,7 +113,7 @@ export class DnsCache {
   }
 
   toJSON(): { version: 1; entries: CacheEntry[] } {
-    return { version: 1, entries: this.list() };
+    return { version: 1, entries: [...this.entries.values()] };
   }
 
   /** Entries of a persisted file that have not expired, marked `restored`. Anything malformed is skipped. */

@@ -77,10 +77,11 @@ export async function runDnsProxy(opts: ProxyProcessOptions): Promise<void> {
   for (const [k, exp] of await kernelElements(nft, nowSec())) writer.applied.set(k, exp);
   let persistTimer: NodeJS.Timeout | null = null;
   const persist = () => {
+    // At most once a second: serialising a large cache blocks the event loop (and the answers) for a while.
     persistTimer ??= setTimeout(() => {
       persistTimer = null;
       writeJsonAtomic(files.cache, cache.toJSON());
-    }, 100);
+    }, 1000);
   };
   const proxy = new DnsProxy({
     bindIp: nodeIp(opts.node), cache, writer, minTtl: opts.minTtl ?? 0, inUse: conntrackUse(), onChange: persist, log,
@@ -118,12 +119,15 @@ export async function runDnsProxy(opts: ProxyProcessOptions): Promise<void> {
       loadRules().catch((e: Error) => log(`rules: ${e.message}`)).finally(() => { busy = false; });
     }
   });
+  let ticks = 0;
   const tick = setInterval(() => {
     if (busy) return;
     busy = true;
-    const expired = cache.expire(Date.now());
-    writer.expire(nowSec());
-    if (expired.length) persist();
+    if (++ticks % 10 === 0) {
+      const expired = cache.expire(Date.now());
+      writer.expire(nowSec());
+      if (expired.length) persist();
+    }
     loadRules().catch((e: Error) => log(`rules: ${e.message}`)).finally(() => { busy = false; });
   }, 100);
   await new Promise<void>((resolve) => {
