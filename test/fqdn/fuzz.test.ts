@@ -17,7 +17,7 @@ import { testPrefix } from '../support/lab.js';
  * real nft set in a netns of its own), then a valid query must still be answered and learned.
  */
 
-const NS = `${testPrefix('pwz')}-fz`;
+const NS = `${testPrefix('pwx')}-fz`;
 const POD = '127.0.0.1';
 
 async function freePort(): Promise<number> {

@@ -7,7 +7,7 @@ import { addNetns, canUseKernel, delNetns } from '../dataplane/netns.js';
 import { engine } from '../support/engine-fixture.js';
 import { testPrefix } from '../support/lab.js';
 
-const NS = `${testPrefix('pwz')}-rp`;
+const NS = `${testPrefix('pwx')}-rp`;
 
 describe.runIf(canUseKernel())('a full table replace keeps what the DNS proxy learned (real kernel)', () => {
   afterAll(() => delNetns(NS));
