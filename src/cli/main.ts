@@ -18,6 +18,7 @@ import { policyCommand } from './commands/policy.js';
 import { validateCommand } from './commands/validate.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { statusCommand } from './commands/status.js';
+import { connectivityCommand } from './commands/connectivity.js';
 
 export function buildProgram(): Command {
   const program = new Command('podwall')
@@ -50,6 +51,7 @@ Examples:
   program.addCommand(deleteCommand(labHooks));
   program.addCommand(conformanceCommand());
   program.addCommand(statusCommand());
+  program.addCommand(connectivityCommand());
   exitOverrideAll(program);
   return program;
 }
