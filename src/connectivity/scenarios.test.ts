@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { loadManifests } from '../api/load.js';
+import type { Flow } from '../flows/flow.js';
+import { judgeFlows } from './flows-check.js';
+import { outcomeOf, meets } from './probe.js';
+import { SCENARIOS, selectScenarios, type ScenarioEnv } from './scenarios.js';
+
+const env: ScenarioEnv = {
+  namespace: 'podwall-test', otherNamespace: 'podwall-test-other', world: true,
+  ips: { client: '10.244.0.2', client2: '10.244.0.3', echo: '10.244.0.4', 'echo-other': '10.244.1.2' },
+};
+
+describe('connectivity scenarios', () => {
+  it('have unique names and valid policies (as the API server validates them), each named in its namespace', () => {
+    expect(new Set(SCENARIOS.map((s) => s.name)).size).toBe(SCENARIOS.length);
+    for (const s of SCENARIOS) {
+      const policies = s.policies(env);
+      const r = loadManifests([{ file: `${s.name}.json`, text: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policies }) }]);
+      expect(r.diagnostics.filter((d) => d.severity === 'error'), s.name).toEqual([]);
+      expect(r.objects).toHaveLength(policies.length);
+      for (const p of policies) expect(p.metadata.namespace, s.name).toBe(env.namespace);
+    }
+  });
+
+  it('every scenario but no-policies expects at least one drop or refusal, so it fails when enforcement is off', () => {
+    for (const s of SCENARIOS.filter((x) => x.name !== 'no-policies' && x.name !== 'cluster-entity')) {
+      expect(s.probes(env).some((p) => p.expect !== 'allowed'), s.name).toBe(true);
+    }
+  });
+
+  it('--test selects by regular expression, ! negates', () => {
+    expect(selectScenarios(SCENARIOS, 'deny$').map((s) => s.name)).toEqual(['all-ingress-deny', 'all-egress-deny']);
+    expect(selectScenarios(SCENARIOS, '!fqdns|dns').map((s) => s.name)).not.toContain('dns-only');
+    expect(selectScenarios(SCENARIOS, undefined)).toHaveLength(SCENARIOS.length);
+  });
+
+  it('reads agnhost connect results and judges them against expectations', () => {
+    expect(outcomeOf(0, '')).toBe('connected');
+    expect(outcomeOf(1, 'TIMEOUT: dial tcp 10.244.0.4:8080: i/o timeout')).toBe('timeout');
+    expect(outcomeOf(1, 'REFUSED: dial tcp 198.18.0.10:443: connect: connection refused')).toBe('refused');
+    expect(outcomeOf(1, 'DNS: lookup blocked.com: no such host')).toBe('dns');
+    expect(meets('dropped', 'connected', false)).toBe(false);
+    expect(meets('allowed', 'refused', false)).toBe(false);
+    expect(meets('allowed', 'refused', true)).toBe(true);
+  });
+});
+
+describe('the flow-log check', () => {
+  const flow = (verdict: Flow['verdict'], policy?: string, port = 8080): Flow => ({
+    seq: 1, time: '2026-11-25T16:00:00.000Z', node: 'node1', type: 'L3_L4',
+    source: { ip: env.ips.client, kind: 'pod', namespace: env.namespace, pod: 'client' },
+    destination: { ip: env.ips.echo, port, kind: 'pod', namespace: env.namespace, pod: 'echo' },
+    l4: { protocol: 'TCP', tcpFlags: ['SYN'] }, trafficDirection: 'INGRESS', verdict,
+    policies: policy ? [{ kind: 'NetworkPolicy', namespace: env.namespace, name: policy, direction: 'ingress', action: 'allow' }] : [],
+    reason: 'x',
+  });
+  const probe = { srcIp: env.ips.client, dstIp: env.ips.echo, port: 8080 };
+  const policies = new Set(['all-ingress-deny']);
+
+  it('an expected drop must be in the log as DROPPED by the scenario\'s policy', () => {
+    expect(judgeFlows([flow('DROPPED', 'all-ingress-deny')], { ...probe, expect: 'dropped' }, policies).ok).toBe(true);
+    expect(judgeFlows([], { ...probe, expect: 'dropped' }, policies)).toMatchObject({ ok: false, problem: 'no DROPPED flow in the flow log' });
+    expect(judgeFlows([flow('DROPPED', 'other')], { ...probe, expect: 'dropped' }, policies))
+      .toMatchObject({ ok: false, problem: 'dropped by other, expected all-ingress-deny' });
+    expect(judgeFlows([flow('DROPPED', 'all-ingress-deny', 8081)], { ...probe, expect: 'dropped' }, policies).ok).toBe(false);
+  });
+
+  it('an expected connection must not be in the log as dropped', () => {
+    expect(judgeFlows([flow('FORWARDED')], { ...probe, expect: 'allowed' }, policies).ok).toBe(true);
+    expect(judgeFlows([flow('DROPPED', 'all-ingress-deny')], { ...probe, expect: 'allowed' }, policies).ok).toBe(false);
+  });
+});
