@@ -70,3 +70,17 @@ describe('the flow-log check', () => {
     expect(judgeFlows([flow('DROPPED', 'all-ingress-deny')], { ...probe, expect: 'allowed' }, policies).ok).toBe(false);
   });
 });
+
+describe('the flow-log check and late flows', () => {
+  it('an allowed probe passes once its FORWARDED flow is there, despite a late drop of an earlier probe', () => {
+    const base = {
+      seq: 1, time: '2026-11-25T16:00:00.000Z', node: 'node1', type: 'L3_L4' as const, l4: { protocol: 'TCP' as const },
+      source: { ip: '10.244.0.2', kind: 'pod' as const }, trafficDirection: 'EGRESS' as const, policies: [], reason: 'x',
+    };
+    const drop: Flow = { ...base, destination: { ip: '10.244.1.2', port: 8080, kind: 'pod' }, verdict: 'DROPPED' };
+    const fwd: Flow = { ...drop, verdict: 'FORWARDED' };
+    const p = { srcIp: '10.244.0.2', dstIp: '10.244.1.2', port: 8080, expect: 'allowed' as const };
+    expect(judgeFlows([drop], p, new Set()).ok).toBe(false);
+    expect(judgeFlows([drop, fwd], p, new Set()).ok).toBe(true);
+  });
+});
