@@ -10,8 +10,8 @@ import { schedulePods } from '../lab/schedule.js';
 import { podEnv, podLogs, podProcessState, type PodRef } from '../lab/supervisor.js';
 import { waitFor } from '../lab/wait.js';
 import { ProberClient } from '../live/prober-client.js';
-import { worldNetns } from '../live/world.js';
 import { IoError } from '../shared/errors.js';
+import { dnsProxyFromPidFile } from '../status/adapters.js';
 import { processAlive, readComponentStatuses } from '../status/component.js';
 import type { ObjectKey, Store } from '../store/index.js';
 import { ECHO_PORT, ECHO_PORT_2, type PodName, type Requirement } from './scenarios.js';
@@ -58,6 +58,20 @@ function pod(name: string, namespace: string, labels: Record<string, string>, no
   };
 }
 
+/** The test's pods (without addresses: the lab's scheduler gives them); echo-other on `otherNode`. */
+export function testPods(namespace: string, other: string, node: string, otherNode: string): Pod[] {
+  return [
+    pod('client', namespace, { kind: 'client', name: 'client' }, node, []),
+    pod('client2', namespace, { kind: 'client', name: 'client2', other: 'client' }, node, []),
+    pod('echo', namespace, { kind: 'echo', name: 'echo' }, node, [ECHO_PORT, ECHO_PORT_2]),
+    pod('echo-other', other, { kind: 'echo', name: 'echo-other' }, otherNode, [ECHO_PORT]),
+  ];
+}
+
+export function testNamespaces(namespace: string, other: string): ApiObject[] {
+  return [namespace, other].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'app.kubernetes.io/part-of': 'podwall-connectivity-test' } } }));
+}
+
 export function namespaceKeys(namespace: string, other: string): ObjectKey[] {
   return [{ kind: 'Namespace', name: namespace }, { kind: 'Namespace', name: other }];
 }
@@ -71,15 +85,17 @@ export async function removeNamespaces(store: Store, namespace: string, other: s
   return true;
 }
 
+/** The simulated internet is the netns `<prefix>-world` (docs/lab.md), whatever creates it. */
 async function worldAddress(prefix: string): Promise<string | undefined> {
-  const netns = worldNetns(prefix);
+  const netns = `${prefix}-world`;
   if (!netnsExists(netns)) return undefined;
   const links = await ipJson<{ addr_info?: { family: string; local: string }[] }[]>(['-4', 'addr', 'show', 'dev', 'lo'], { netns });
   return links.flatMap((l) => l.addr_info ?? []).map((a) => a.local).find((a) => a.startsWith('198.18.') || a.startsWith('198.19.'));
 }
 
-function dnsProxyRunning(stateDir: string): boolean {
-  return readComponentStatuses(stateDir, 'dnsproxy').some((s) => s.state !== 'failed' && processAlive(s.pid));
+function dnsProxyRunning(stateDir: string, nodes: readonly string[]): boolean {
+  return readComponentStatuses(stateDir, 'dnsproxy').some((s) => s.state !== 'failed' && processAlive(s.pid))
+    || nodes.some((n) => dnsProxyFromPidFile(stateDir, n)?.alive === true);
 }
 
 export async function deploy(store: Store, ctx: LabContext, namespace: string, say: (line: string) => void): Promise<Deployment> {
@@ -87,16 +103,10 @@ export async function deploy(store: Store, ctx: LabContext, namespace: string, s
   const other = `${namespace}-other`;
   if (await removeNamespaces(store, namespace, other)) say(`removed namespaces ${namespace}, ${other} left by an earlier run`);
   const [n1, n2] = [lab.nodes[0]!, lab.nodes[1] ?? lab.nodes[0]!];
-  const wanted: Pod[] = [
-    pod('client', namespace, { kind: 'client', name: 'client' }, n1.name, []),
-    pod('client2', namespace, { kind: 'client', name: 'client2', other: 'client' }, n1.name, []),
-    pod('echo', namespace, { kind: 'echo', name: 'echo' }, n1.name, [ECHO_PORT, ECHO_PORT_2]),
-    pod('echo-other', other, { kind: 'echo', name: 'echo-other' }, n2.name, [ECHO_PORT]),
-  ];
+  const wanted = testPods(namespace, other, n1.name, n2.name);
   const placed = schedulePods(wanted, store.list().objects);
   if (!placed.ok) throw new IoError(`cannot schedule ${placed.pod}: ${placed.message}`);
-  const namespaces: ApiObject[] = [namespace, other].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'app.kubernetes.io/part-of': 'podwall-connectivity-test' } } }));
-  const revision = store.apply([...namespaces, ...placed.pods]);
+  const revision = store.apply([...testNamespaces(namespace, other), ...placed.pods]);
   say(`namespaces ${namespace}, ${other}: 4 pods on ${[...new Set([n1.name, n2.name])].join(', ')}`);
   const prober = { client: undefined as ProberClient | undefined };
   const stop = async () => {
@@ -119,7 +129,7 @@ export async function deploy(store: Store, ctx: LabContext, namespace: string, s
     const served = await prober.client.request({ op: 'serve', protocol: 'TCP', host: n1.ip, port: ECHO_PORT });
     if (served.outcome !== 'serving') throw new IoError(`cannot serve ${n1.ip}:${ECHO_PORT} in ${n1.netns}: ${served.detail ?? served.outcome}`);
     const worldIp = await worldAddress(ctx.prefix);
-    const have = new Set<Requirement>([...(worldIp ? ['world' as const] : []), ...(dnsProxyRunning(ctx.stateDir) ? ['dns-proxy' as const] : [])]);
+    const have = new Set<Requirement>([...(worldIp ? ['world' as const] : []), ...(dnsProxyRunning(ctx.stateDir, [n1.name]) ? ['dns-proxy' as const] : [])]);
     say(`echo servers ready; host server on ${n1.ip}:${ECHO_PORT}; world: ${worldIp ?? 'none'}; DNS proxy: ${have.has('dns-proxy') ? 'running' : 'none'}`);
     return { namespace, otherNamespace: other, pods: refs, host: { node: n1.name, ip: n1.ip }, ...(worldIp ? { worldIp } : {}), have, stop };
   } catch (err) {

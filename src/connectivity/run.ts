@@ -71,7 +71,6 @@ export function scenarioEnv(d: Deployment): ScenarioEnv {
 }
 
 async function runOne(s: Scenario, o: RunOptions, apis: readonly FlowApi[]): Promise<ScenarioResult> {
-  const t0 = performance.now();
   const base = { name: s.name, description: s.description };
   const missing = (s.requires ?? []).filter((r) => !o.deployment.have.has(r));
   if (missing.length) return { ...base, status: 'skipped', reason: missing.map((r) => REQUIREMENT_MISSING[r]).join('; '), probes: [], flows: 'not checked', ms: 0 };
@@ -105,7 +104,7 @@ async function runOne(s: Scenario, o: RunOptions, apis: readonly FlowApi[]): Pro
       flows = 'checked';
     }
     const ok = probes.every((p) => p.ok && (p.flow?.ok ?? true));
-    return { ...base, status: ok ? 'passed' : 'failed', probes, flows, ms: Math.round(performance.now() - t0) };
+    return { ...base, status: ok ? 'passed' : 'failed', probes, flows, ms: 0 };
   } finally {
     if (policies.length) await waitForLab(location, o.store.delete(policies.map(keyOf)), 30_000);
   }
@@ -119,7 +118,9 @@ export async function runScenarios(o: RunOptions): Promise<ScenarioResult[]> {
     o.onStart?.(s, i);
     let r: ScenarioResult;
     try {
+      const t0 = performance.now();
       r = await runOne(s, o, apis);
+      r.ms = Math.round(performance.now() - t0); // applying and removing the policies included
     } catch (err) {
       if (err instanceof Aborted) throw err;
       r = { name: s.name, description: s.description, status: 'failed', reason: err instanceof Error ? err.message : String(err), probes: [], flows: 'not checked', ms: 0 };

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStatus, statusPath, type AgentStatus } from '../agent/status.js';
+import { readStatus, statusPath } from '../agent/status.js';
+import { dnsProxyFromPidFile, flowReaderStatus } from './adapters.js';
 import type { Pod } from '../api/types.js';
 import { runProcess } from '../lab/ip-command.js';
 import type { LabInfo } from '../lab/lab.js';
@@ -56,29 +57,6 @@ async function hasTable(netns: string): Promise<boolean> {
   return (doc.nftables ?? []).some((e) => e.table?.family === 'inet' && e.table.name === 'podwall');
 }
 
-/** What branch flows writes as `flows` in agent-<node>.json (src/flows/service.ts FlowServiceInfo), read loosely. */
-interface AgentFlowInfo {
-  api?: number | null;
-  reader?: { running?: boolean; pid?: number | null; lastError?: string | null };
-  ringSize?: number;
-  flows?: number;
-  seen?: number;
-  lost?: number;
-}
-
-export function flowReaderStatus(status: AgentStatus): ComponentStatus | undefined {
-  const info = (status as AgentStatus & { flows?: AgentFlowInfo }).flows;
-  if (!info || typeof info !== 'object') return undefined;
-  const r = info.reader ?? {};
-  const state = r.running === false ? 'failed' : r.lastError ? 'degraded' : 'ok';
-  return {
-    component: 'flows', node: status.node, pid: r.pid ?? status.pid, state, updatedAt: status.updatedAt,
-    ...(r.lastError ? { message: r.lastError } : r.running === false ? { message: 'reader not running' } : {}),
-    ...(typeof info.api === 'number' ? { endpoint: `http://127.0.0.1:${info.api}` } : {}),
-    details: { flows: info.flows ?? null, ring: info.ringSize ?? null, seen: info.seen ?? null, lost: info.lost ?? null },
-  };
-}
-
 export async function collectStatus(ctx: LabContext): Promise<StatusFacts> {
   const nodes = labNodes(ctx.stateDir);
   const store = readStore(join(ctx.stateDir, 'store.db'));
@@ -96,6 +74,8 @@ export async function collectStatus(ctx: LabContext): Promise<StatusFacts> {
   for (const a of agents) {
     const reader = a.status ? flowReaderStatus(a.status) : undefined;
     if (reader && !components.flows.some((c) => c.status.node === a.node)) components.flows.push({ status: reader, alive: a.alive });
+    const proxy = components.dnsproxy.some((c) => c.status.node === a.node) ? undefined : dnsProxyFromPidFile(ctx.stateDir, a.node);
+    if (proxy) components.dnsproxy.push(proxy);
   }
   return {
     prefix: ctx.prefix, stateDir: ctx.stateDir, labNodes: nodes, store, agents, components, netns,
