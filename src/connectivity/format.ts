@@ -23,6 +23,7 @@ function probeLines(p: ProbeReport, m: Marks, color: boolean, showFlows: boolean
     : `expected ${EXPECT_WORDS[p.spec.expect]}, got ${OUTCOME_WORDS[p.result.outcome]}${p.result.detail ? ` (${p.result.detail})` : ''}`;
   const lines = [`    ${paint(good ? m.pass : m.fail, good ? 'green' : 'red', color)} ${p.label}: ${what}`];
   if (p.flow && !p.flow.ok) lines.push(`        flow log: ${p.flow.problem}`);
+  if (p.flow?.unchecked) lines.push(`        flow log: not checked (${p.flow.unchecked})`);
   if (p.flow && showFlows) {
     if (p.flow.seen.length === 0) lines.push('        flows seen: none');
     for (const f of p.flow.seen.slice(-5)) lines.push(`        flow: ${flowLine(f)}`);
@@ -39,7 +40,7 @@ export function scenarioLines(r: ScenarioResult, index: number, total: number, o
     + `${(r.ms / 1000).toFixed(1)} s, flow log ${r.flows})`;
   const lines = [head];
   if (!ok && r.reason) lines.push(`    error: ${r.reason}`);
-  if (!ok || opts.verbose) {
+  if (!ok || opts.verbose || r.flows === 'partly checked') {
     if (!ok) lines.push(`    ${r.description}`);
     for (const p of r.probes) lines.push(...probeLines(p, m, opts.color, !ok || opts.verbose));
   }

@@ -27,7 +27,7 @@ export interface ScenarioResult {
   reason?: string;
   probes: ProbeReport[];
   /** Whether the flow log took part in the verdict. */
-  flows: 'checked' | 'not checked';
+  flows: 'checked' | 'partly checked' | 'not checked';
   ms: number;
 }
 
@@ -101,7 +101,7 @@ async function runOne(s: Scenario, o: RunOptions, apis: readonly FlowApi[]): Pro
       });
       const verdicts = await checkFlows(apis, since, fp, new Set(policies.map((p) => p.metadata.name)));
       verdicts.forEach((v, i) => (probes[i]!.flow = v));
-      flows = 'checked';
+      flows = verdicts.some((v) => v.unchecked) ? 'partly checked' : 'checked';
     }
     const ok = probes.every((p) => p.ok && (p.flow?.ok ?? true));
     return { ...base, status: ok ? 'passed' : 'failed', probes, flows, ms: 0 };

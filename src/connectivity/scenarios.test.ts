@@ -84,3 +84,20 @@ describe('the flow-log check and late flows', () => {
     expect(judgeFlows([drop, fwd], p, new Set()).ok).toBe(true);
   });
 });
+
+describe('the flow-log check of a DNS refusal', () => {
+  const dns = (rcode: string): Flow => ({
+    seq: 1, time: '2026-11-25T16:00:00.000Z', node: 'node1', type: 'L7', l4: { protocol: 'UDP' },
+    source: { ip: '10.244.0.2', kind: 'pod' }, destination: { ip: '10.96.0.10', port: 53, kind: 'unknown' },
+    trafficDirection: 'EGRESS', verdict: rcode === 'REFUSED' ? 'DROPPED' : 'FORWARDED', policies: [], reason: 'x',
+    l7: { dns: { query: 'blocked.com.', qtype: 'A', rcode, ips: [] } },
+  });
+  const p = { srcIp: '10.244.0.2', name: 'blocked.com', port: 443, expect: 'dns-refused' as const };
+
+  it('needs a REFUSED event for the name once the log carries DNS events; without any it says it could not check', () => {
+    expect(judgeFlows([dns('REFUSED')], p, new Set())).toMatchObject({ ok: true });
+    expect(judgeFlows([{ ...dns('NOERROR'), l7: { dns: { query: 'example.com', qtype: 'A', rcode: 'NOERROR', ips: [] } } }], p, new Set()))
+      .toMatchObject({ ok: false, problem: 'no REFUSED DNS event in the flow log' });
+    expect(judgeFlows([], p, new Set())).toMatchObject({ ok: true, unchecked: 'the flow log holds no L7 DNS events' });
+  });
+});
