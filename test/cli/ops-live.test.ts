@@ -1,7 +1,13 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, stopAgent } from '../../src/agent/launch.js';
 import { readLab } from '../../src/connectivity/deploy.js';
-import { listNetns } from '../../src/lab/netns.js';
+import { nodeNetns } from '../../src/lab/names.js';
+import { listNetns, pidsInNetns } from '../../src/lab/netns.js';
+import { waitFor } from '../../src/lab/wait.js';
+import { repoRoot } from '../support/conformance-dir.js';
 import { agentProcesses, labCli, labCliAsync } from '../support/lab-cli.js';
 import { destroyTestLab, isRoot, requireAgnhostBuilt, testLab } from '../support/lab.js';
 
@@ -63,6 +69,40 @@ describe.skipIf(!isRoot)('podwall status and connectivity test on a live lab', (
     } finally {
       expect(podwall(['lab', 'update', '--network-policy', 'podwall'])).toMatchObject({ code: 0 });
     }
+  });
+
+  it('Ctrl-C during connectivity test: exit 130 after removing its namespaces and stopping its host server', async () => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/podwall.js'), 'connectivity', 'test'], {
+      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000,
+      env: { ...process.env, NO_COLOR: '1', PODWALL_LAB_PREFIX: lab.prefix, PODWALL_STATE_DIR: lab.stateDir },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      // Interrupted in the middle of the run, once a scenario has passed and the next one is under way.
+      await waitFor(() => /^\[ok\] \[1\/\d+\] no-policies/m.test(stdout), { timeoutMs: 60_000, what: 'the first scenario' });
+      expect(podwall(['get', 'ns']).stdout).toContain('podwall-test');
+      child.kill('SIGINT');
+      expect(await code, stdout + stderr).toBe(130);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    expect(stderr).toContain('interrupted: cleaning up');
+    expect(stdout).not.toMatch(/passed, \d+ failed/);
+    expect(podwall(['get', 'ns']).stdout).not.toContain('podwall-test');
+    // The host server (a prober in the node's netns) is gone too.
+    const inNode = pidsInNetns([nodeNetns('node1', lab.prefix)]).get(nodeNetns('node1', lab.prefix)) ?? [];
+    const probers = inNode.filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('prober-main');
+      } catch {
+        return false;
+      }
+    });
+    expect(probers).toEqual([]);
   });
 
   it('status: a killed agent makes it unhealthy (exit 1) and says which; --wait returns once it is back', async () => {
