@@ -99,7 +99,12 @@ async function connectivityTest(opts: Flags): Promise<void> {
 }
 
 export function connectivityCommand(): Command {
-  const cmd = new Command('connectivity').description('Check the lab\'s network policy end to end (like `cilium connectivity test`)');
+  const cmd = new Command('connectivity').description('Check the lab\'s network policy end to end (like `cilium connectivity test`)')
+    .addHelpText('after', `
+Examples:
+  podwall connectivity test
+  podwall connectivity test --test 'deny' -v
+  podwall connectivity test --help`);
   cmd.addCommand(new Command('test')
     .description('Deploy test pods into the running lab and run named policy scenarios with real connections')
     .option('--test <regex>', 'run only scenarios whose name matches (a leading ! runs those that do not)')
