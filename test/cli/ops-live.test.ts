@@ -117,6 +117,12 @@ describe.skipIf(!isRoot)('podwall status and connectivity test on a live lab', (
     expect(j.healthy).toBe(false);
     expect(j.agents.find((a) => a.node === 'node2')!.state).toBe('not running');
 
+    // connectivity test refuses to start on an unhealthy lab, saying why, and deploys nothing.
+    const refused = podwall(['connectivity', 'test']);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('podwall is not healthy (see `podwall status`):\n  agent node2: not running');
+    expect(podwall(['get', 'ns']).stdout).not.toContain('podwall-test');
+
     const short = podwall(['status', '--wait', '--wait-duration', '300ms']);
     expect(short.code).toBe(1);
     expect(short.stderr).toContain('waiting for podwall to be healthy: 1 problem: agent node2: not running');

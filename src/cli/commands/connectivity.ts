@@ -8,7 +8,8 @@ import { Aborted, runScenarios } from '../../connectivity/run.js';
 import { SCENARIOS, selectScenarios } from '../../connectivity/scenarios.js';
 import { labContext } from '../../lab/names.js';
 import { requireRoot } from '../../lab/lab.js';
-import { EXIT, ExitError, UsageError } from '../../shared/errors.js';
+import { EXIT, ExitError, IoError, UsageError } from '../../shared/errors.js';
+import { readStatusReport } from './status.js';
 import { openStore } from '../../store/index.js';
 import { progress, useColor } from '../tty.js';
 import { writeOut } from '../write.js';
@@ -48,6 +49,9 @@ async function connectivityTest(opts: Flags): Promise<void> {
   if (scenarios.length === 0) throw new UsageError(`--test ${pattern}: matches no scenario (${SCENARIOS.map((s) => s.name).join(', ')})`);
   const ctx = labContext();
   const lab = readLab(ctx);
+  // Like cilium's, only on a healthy installation: a dead agent would otherwise show as a minute-long wait.
+  const health = await readStatusReport();
+  if (!health.healthy) throw new IoError(`podwall is not healthy (see \`podwall status\`):\n  ${health.errors.join('\n  ')}`);
   const store = openStore(join(ctx.stateDir, 'store.db'));
   const tty = process.stdout.isTTY === true;
   const color = useColor();
@@ -122,7 +126,8 @@ on a lab without them. Everything the test created is removed at the end, also a
 
 Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}.
 
-Exit code: 0 when every scenario that ran passed, 1 when one failed, 4 when the lab cannot be used.
+Exit code: 0 when every scenario that ran passed, 1 when one failed, 4 when there is no lab or
+\`podwall status\` finds it unhealthy (nothing is deployed then), 130 after Ctrl-C.
 
 Examples:
   podwall connectivity test
