@@ -14,7 +14,7 @@ import { IoError } from '../shared/errors.js';
 import { dnsProxyFromPidFile } from '../status/adapters.js';
 import { processAlive, readComponentStatuses } from '../status/component.js';
 import type { ObjectKey, Store } from '../store/index.js';
-import { ECHO_PORT, ECHO_PORT_2, type PodName, type Requirement } from './scenarios.js';
+import { ECHO_PORT, ECHO_PORT_2, WORLD_PORT, type PodName, type Requirement } from './scenarios.js';
 
 /**
  * What `connectivity test` puts into the running lab: namespace <ns> with client, client2 and echo (serving
@@ -85,12 +85,18 @@ export async function removeNamespaces(store: Store, namespace: string, other: s
   return true;
 }
 
-/** The simulated internet is the netns `<prefix>-world` (docs/lab.md), whatever creates it. */
-async function worldAddress(prefix: string): Promise<string | undefined> {
+/**
+ * The simulated internet is the netns `<prefix>-world` (docs/lab.md), whatever creates it. Its target is the
+ * first address that accepts WORLD_PORT, tried from the node (whose own traffic no policy governs); failing
+ * that, the first address (a refusal then still shows that the rules let the packet through).
+ */
+async function worldAddress(prefix: string, fromNode: ProberClient): Promise<string | undefined> {
   const netns = `${prefix}-world`;
   if (!netnsExists(netns)) return undefined;
   const links = await ipJson<{ addr_info?: { family: string; local: string }[] }[]>(['-4', 'addr', 'show', 'dev', 'lo'], { netns });
-  return links.flatMap((l) => l.addr_info ?? []).map((a) => a.local).find((a) => a.startsWith('198.18.') || a.startsWith('198.19.'));
+  const all = links.flatMap((l) => l.addr_info ?? []).map((a) => a.local).filter((a) => a.startsWith('198.18.') || a.startsWith('198.19.'));
+  const tried = await Promise.all(all.slice(0, 16).map((host) => fromNode.request({ op: 'probe', protocol: 'TCP', host, port: WORLD_PORT, timeoutMs: 500 })));
+  return all[tried.findIndex((r) => r.outcome === 'connected')] ?? all[0];
 }
 
 function dnsProxyRunning(stateDir: string, nodes: readonly string[]): boolean {
@@ -128,7 +134,7 @@ export async function deploy(store: Store, ctx: LabContext, namespace: string, s
     prober.client = await ProberClient.start(nodeNetns(n1.name, ctx.prefix), podEnv({ namespace: 'lab', name: n1.name }));
     const served = await prober.client.request({ op: 'serve', protocol: 'TCP', host: n1.ip, port: ECHO_PORT });
     if (served.outcome !== 'serving') throw new IoError(`cannot serve ${n1.ip}:${ECHO_PORT} in ${n1.netns}: ${served.detail ?? served.outcome}`);
-    const worldIp = await worldAddress(ctx.prefix);
+    const worldIp = await worldAddress(ctx.prefix, prober.client);
     const have = new Set<Requirement>([...(worldIp ? ['world' as const] : []), ...(dnsProxyRunning(ctx.stateDir, [n1.name]) ? ['dns-proxy' as const] : [])]);
     say(`echo servers ready; host server on ${n1.ip}:${ECHO_PORT}; world: ${worldIp ?? 'none'}; DNS proxy: ${have.has('dns-proxy') ? 'running' : 'none'}`);
     return { namespace, otherNamespace: other, pods: refs, host: { node: n1.name, ip: n1.ip }, ...(worldIp ? { worldIp } : {}), have, stop };
