@@ -19,6 +19,7 @@ import { validateCommand } from './commands/validate.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { statusCommand } from './commands/status.js';
 import { connectivityCommand } from './commands/connectivity.js';
+import { clusterDnsCommand, worldCommand } from './commands/world.js';
 
 export function buildProgram(): Command {
   const program = new Command('podwall')
@@ -52,6 +53,9 @@ Examples:
   program.addCommand(conformanceCommand());
   program.addCommand(statusCommand());
   program.addCommand(connectivityCommand());
+  // Lab internals (run by `lab up`), hidden from the command list.
+  program.addCommand(worldCommand(), { hidden: true });
+  program.addCommand(clusterDnsCommand(), { hidden: true });
   exitOverrideAll(program);
   return program;
 }
