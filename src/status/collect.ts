@@ -8,6 +8,7 @@ import type { LabInfo } from '../lab/lab.js';
 import { nodeNetns, podNetns, type LabContext } from '../lab/names.js';
 import { listNetns } from '../lab/netns.js';
 import { openStore } from '../store/index.js';
+import { worldStatus } from '../world/world.js';
 import { COMPONENTS, processAlive, readComponentStatuses, type ComponentName, type ComponentStatus } from './component.js';
 import { POLICY_KINDS, type AgentFacts, type PolicyKind, type StatusFacts, type StoreFacts } from './report.js';
 
@@ -77,8 +78,10 @@ export async function collectStatus(ctx: LabContext): Promise<StatusFacts> {
     const proxy = components.dnsproxy.some((c) => c.status.node === a.node) ? undefined : dnsProxyFromPidFile(ctx.stateDir, a.node);
     if (proxy) components.dnsproxy.push(proxy);
   }
+  const world = !root ? null : nodes !== null ? await worldStatus(ctx)
+    : { netns: `${ctx.prefix}-world`, exists: false, addresses: 0, dns: { address: '', pid: null }, web: { pid: null } };
   return {
-    prefix: ctx.prefix, stateDir: ctx.stateDir, labNodes: nodes, store, agents, components, netns,
+    prefix: ctx.prefix, stateDir: ctx.stateDir, labNodes: nodes, store, agents, components, netns, world,
     podNetns: (namespace, name) => podNetns(namespace, name, ctx.prefix),
   };
 }

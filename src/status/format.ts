@@ -51,6 +51,7 @@ export function formatStatus(r: StatusReport, color: boolean): string {
     for (const a of r.agents) out.push(line(a.node, a.health, a.state, agentDetail(a), color, 2));
   }
   for (const c of r.components) out.push(...componentLines(c, color));
+  out.push(line('World', r.world.health, r.world.state, r.world.detail, color));
   out.push(line('Cluster Pods', r.pods.managed === r.pods.total ? 'OK' : 'warning', `${r.pods.managed}/${r.pods.total}`,
     `managed by podwall${r.pods.unmanaged.length ? ` (not running: ${r.pods.unmanaged.slice(0, 5).join(', ')}${r.pods.unmanaged.length > 5 ? ', …' : ''})` : ''}`, color));
   const p = r.policies;

@@ -21,6 +21,7 @@ function facts(over: Partial<StatusFacts> = {}): StatusFacts {
     components: { dnsproxy: [], flows: [], ui: [] },
     netns: new Set(['pw-node1', 'pw-a', 'pw-b']),
     podNetns: (_ns, name) => `pw-${name}`,
+    world: { netns: 'pw-world', exists: true, addresses: 12, dns: { address: '198.18.0.2', pid: 300 }, web: { pid: 301 } },
     ...over,
   };
 }
@@ -37,6 +38,7 @@ describe('podwall status: judging the facts', () => {
     expect(text).toMatch(/^podwall:\s+OK/m);
     expect(text).toMatch(/^ {2}node1:\s+OK\s+pid 100, enforcement podwall, revision 7\/7, generation 3, last apply 12 ms \(incremental\)/m);
     expect(text).toMatch(/^DNS proxy:\s+disabled$/m);
+    expect(text).toMatch(/^World:\s+OK\s+pw-world, 12 addresses, DNS 198\.18\.0\.2 pid 300, web pid 301$/m);
     expect(text).toMatch(/^Cluster Pods:\s+2\/2\s+managed by podwall$/m);
     expect(text).not.toContain('\u001b[');
   });
@@ -52,6 +54,14 @@ describe('podwall status: judging the facts', () => {
     expect(failed.agents[0]!.state).toBe('failed');
     expect(failed.errors).toEqual(['agent node1: last apply failed: nft: No such file']);
     expect(assessStatus(facts({ labNodes: null, agents: [] }), COMPONENT_TITLES).healthy).toBe(false);
+  });
+
+  it('a stopped world server (the DNS outage demo) is a warning: the lab stays healthy', () => {
+    const r = assessStatus(facts({ world: { netns: 'pw-world', exists: true, addresses: 12, dns: { address: '198.18.0.2', pid: null }, web: { pid: 301 } } }), COMPONENT_TITLES);
+    expect(r.healthy).toBe(true);
+    expect(r.warnings).toEqual(['world: DNS server stopped (pw-world, 12 addresses, DNS 198.18.0.2 stopped, web pid 301)']);
+    expect(formatStatus(r, false)).toMatch(/^World:\s+degraded\s+DNS server stopped/m);
+    expect(assessStatus(facts({ world: { netns: 'pw-world', exists: false, addresses: 0, dns: { address: '198.18.0.2', pid: null }, web: { pid: null } } }), COMPONENT_TITLES).world.state).toBe('disabled');
   });
 
   it('components report through status files: live ones OK, dead ones not running', () => {

@@ -39,6 +39,8 @@ export interface StatusFacts {
   /** Network namespaces of the prefix that exist (pods' included), for "managed". */
   netns: Set<string>;
   podNetns(namespace: string, name: string): string;
+  /** The simulated internet (src/world/world.ts worldStatus); null when not read (not root). */
+  world: { netns: string; exists: boolean; addresses: number; dns: { address: string; pid: number | null }; web: { pid: number | null } } | null;
 }
 
 export type Health = 'OK' | 'warning' | 'error' | 'disabled';
@@ -80,6 +82,8 @@ export interface StatusReport {
   agents: AgentReport[];
   components: ComponentReport[];
   pods: { managed: number; total: number; unmanaged: string[] };
+  /** The lab's simulated internet: not podwall itself, so a stopped server is a warning, not an error. */
+  world: { health: Health; state: string; detail: string };
   policies: Record<PolicyKind, number> & { total: number };
   errors: string[];
   warnings: string[];
@@ -137,6 +141,14 @@ function judgeComponent(name: ComponentName, title: string, found: StatusFacts['
   return { component: name, title, health, instances };
 }
 
+function judgeWorld(w: StatusFacts['world']): StatusReport['world'] {
+  if (w === null) return { health: 'disabled', state: 'not checked', detail: 'needs root' };
+  if (!w.exists) return { health: 'disabled', state: 'disabled', detail: '' };
+  const down = [w.dns.pid === null ? 'DNS server' : '', w.web.pid === null ? 'web server' : ''].filter(Boolean);
+  const detail = `${w.netns}, ${w.addresses} addresses, DNS ${w.dns.address} ${w.dns.pid === null ? 'stopped' : `pid ${w.dns.pid}`}, web ${w.web.pid === null ? 'stopped' : `pid ${w.web.pid}`}`;
+  return down.length ? { health: 'warning', state: 'degraded', detail: `${down.join(' and ')} stopped (${detail})` } : { health: 'OK', state: 'OK', detail };
+}
+
 export function assessStatus(f: StatusFacts, titles: Record<ComponentName, string>): StatusReport {
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -163,6 +175,8 @@ export function assessStatus(f: StatusFacts, titles: Record<ComponentName, strin
   const liveNodes = new Set(agents.filter((a) => a.state !== 'not running' && a.state !== 'no status').map((a) => a.node));
   const pods = (f.store.pods ?? []).filter((p) => !p.hostNetwork);
   const unmanaged = pods.filter((p) => !(p.node && liveNodes.has(p.node) && f.netns.has(f.podNetns(p.namespace, p.name)))).map((p) => `${p.namespace}/${p.name}`);
+  const world = judgeWorld(f.world);
+  if (world.health === 'warning') warnings.push(`world: ${world.detail}`);
   const counts = f.store.policies ?? { NetworkPolicy: 0, CiliumNetworkPolicy: 0, CiliumClusterwideNetworkPolicy: 0 };
   return {
     healthy: errors.length === 0,
@@ -173,7 +187,7 @@ export function assessStatus(f: StatusFacts, titles: Record<ComponentName, strin
       ...(f.store.revision !== undefined ? { revision: f.store.revision } : {}),
       ...(f.store.enforcement ? { enforcement: f.store.enforcement } : {}), ...(f.store.error ? { error: f.store.error } : {}),
     },
-    agents, components,
+    agents, components, world,
     pods: { managed: pods.length - unmanaged.length, total: pods.length, unmanaged },
     policies: { ...counts, total: counts.NetworkPolicy + counts.CiliumNetworkPolicy + counts.CiliumClusterwideNetworkPolicy },
     errors, warnings,

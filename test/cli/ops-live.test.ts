@@ -36,6 +36,7 @@ describe.skipIf(!isRoot)('podwall status and connectivity test on a live lab', (
     expect(r.stdout).toMatch(/^Agents:\s+OK\s+2\/2 healthy$/m);
     expect(r.stdout).toMatch(/^ {2}node2:\s+OK\s+pid \d+, enforcement podwall, revision (\d+)\/\1, generation \d+, last apply \d+ ms/m);
     expect(r.stdout).toMatch(/^Flow reader:\s+disabled$/m);
+    expect(r.stdout).toMatch(/^World:\s+OK\s+pwop\w*-world, \d+ addresses, DNS 198\.18\.0\.2 pid \d+, web pid \d+$/m);
     expect(r.stdout).not.toMatch(/^Errors:/m);
     expect(json(['status', '-o', 'json']).healthy).toBe(true);
   });
