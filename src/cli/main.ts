@@ -19,6 +19,8 @@ import { validateCommand } from './commands/validate.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { dnsProxyCommand } from './commands/dns-proxy.js';
 import { fqdnCommand } from './commands/fqdn.js';
+import { statusCommand } from './commands/status.js';
+import { connectivityCommand } from './commands/connectivity.js';
 import { clusterDnsCommand, worldCommand } from './commands/world.js';
 
 export function buildProgram(): Command {
@@ -53,6 +55,8 @@ Examples:
   program.addCommand(conformanceCommand());
   program.addCommand(fqdnCommand());
   program.addCommand(dnsProxyCommand(), { hidden: true });
+  program.addCommand(statusCommand());
+  program.addCommand(connectivityCommand());
   // Lab internals (run by `lab up`), hidden from the command list.
   program.addCommand(worldCommand(), { hidden: true });
   program.addCommand(clusterDnsCommand(), { hidden: true });
