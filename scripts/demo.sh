@@ -30,6 +30,41 @@ step() {
   fi
 }
 
+# step_fails ARGS... : like step, but the command must fail (any non-zero exit).
+step_fails() {
+  printf '\n'; bold "$ podwall $*"
+  local out
+  out=$(node bin/podwall.js "$@" 2>&1)
+  local got=$?
+  [ -n "$out" ] && printf '%s\n' "$out"
+  if [ "$got" -eq 0 ]; then
+    printf 'demo: expected the command to fail, it succeeded\n' >&2
+    failures=$((failures + 1))
+  fi
+}
+
+# learned_ip NS POD NAME: the first address the DNS proxy learned for NAME in the pod.
+learned_ip() {
+  node bin/podwall.js fqdn cache list -n "$1" --pod "$2" -o json | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const rows = [].concat(JSON.parse(s)).flatMap((r) => r.entries ?? r);
+      const hit = rows.find((r) => (r.fqdn ?? r.name) === process.argv[1]);
+      console.log(hit ? (hit.ips ?? [hit.ip])[0] : "");
+    });' "$3"
+}
+
+# wait_rotated IP: until rotate.example.com answers another address and IP's TTL (3 s) has passed (at most 25 s).
+wait_rotated() {
+  local i
+  for i in $(seq 1 50); do
+    now=$(node -e 'const w = Math.floor(Date.now() / 10000) % 2; console.log(w === 0 ? "198.18.0.50" : "198.18.0.51")')
+    if [ "$now" != "$1" ] && [ -z "$(learned_ip demo curl rotate.example.com)" ]; then return 0; fi
+    sleep 0.5
+  done
+  printf 'demo: rotate.example.com did not rotate away from %s\n' "$1" >&2
+  failures=$((failures + 1))
+}
+
 cleanup() { node bin/podwall.js lab down >/dev/null 2>&1 || true; }
 trap 'cleanup; exit 130' INT TERM
 
@@ -59,6 +94,48 @@ if [ "$(id -u)" -eq 0 ]; then
   step 0 label pod client -n demo app-
   step 0 lab update --network-policy none
   step 0 exec client -n demo -- /agnhost connect "$server_ip:80" --timeout=3s --protocol=tcp
+  step 0 delete namespace demo
+
+  say "Part 1b, live. Cilium toFQDNs: the lab's simulated internet (198.18.0.0/15) has DNS and HTTPS; pods resolve through cluster DNS (10.96.0.10)"
+  step 0 lab update --network-policy podwall
+  step 0 create namespace demo
+  say "kubectl run -it curl -n demo --image=alpine/curl --labels=app=client --command -- sleep 365d"
+  step 0 run curl -n demo --image=alpine/curl --labels=app=client --command -- sleep 365d
+  step 0 --expect 'HTTP/1.1 200' exec curl -n demo -- curl -sS -I --max-time 5 https://example.com
+
+  say "The seed's policy verbatim (toFQDNs example.com, api.example.com, google.com on 443/TCP). It has no DNS rule:"
+  say "apply warns, and curl fails because the pod's own DNS lookups are now dropped"
+  step 0 --expect PW2021 apply -n demo -f examples/seed-cilium/allow-egress-to-specific-domain.yaml
+  step_fails exec curl -n demo -- curl -sS -I --max-time 5 https://example.com
+
+  say "The same policy with the DNS rule Cilium needs: lookups go through the DNS proxy, which allows what it saw answered"
+  step 0 apply -n demo -f examples/seed-cilium-dns/allow-egress-to-specific-domain.yaml
+  step 0 --expect 'HTTP/1.1 200' exec curl -n demo -- curl -sS -I --max-time 5 https://example.com
+  step 28 exec curl -n demo -- curl -sS -I --max-time 3 https://blocked.com
+  step 0 --expect example.com fqdn cache list -n demo
+  step 0 --expect 'allowed' policy trace --from demo/curl --to example.com --port 443/TCP
+
+  say "Limitation 1, DNS dependency: the internet's DNS stops. A name not looked up yet fails;"
+  say "the address already learned for example.com stays allowed until its TTL (300 s) ends"
+  step 0 lab world stop dns
+  step_fails exec curl -n demo -- curl -sS -I --max-time 5 https://api.example.com
+  step 0 --expect 'HTTP/1.1 200' exec curl -n demo -- curl -sS -I --max-time 5 --resolve example.com:443:198.18.0.10 https://example.com
+  step 0 lab world start dns
+
+  say "Limitation 2, TTL caching: rotate.example.com answers .50 or .51 (switching every 10 s) with a 3 s TTL"
+  step 0 apply -n demo -f examples/seed-cilium-limits/rotate-policy.yaml
+  step 0 --expect 'HTTP/1.1 200' exec curl -n demo -- curl -sS -I --max-time 5 https://rotate.example.com
+  old_ip=$(learned_ip demo curl rotate.example.com)
+  printf '\n'; bold "# learned $old_ip; waiting until its TTL has passed and the name has rotated"
+  wait_rotated "$old_ip"
+  step 28 exec curl -n demo -- curl -sS -I --max-time 3 --resolve "rotate.example.com:443:$old_ip" https://rotate.example.com
+  step 0 --expect 'HTTP/1.1 200' exec curl -n demo -- curl -sS -I --max-time 5 https://rotate.example.com
+
+  say "Limitation 3, overhead: the same lookups from a pod behind the DNS proxy and from one without a policy (npm run bench:dns measures it fully)"
+  step 0 run plain -n demo --image=alpine/curl --command -- sleep 365d
+  step 0 exec curl -n demo -- node "$PWD/scripts/dns-latency.mjs" 10.96.0.10 example.com 300
+  step 0 exec plain -n demo -- node "$PWD/scripts/dns-latency.mjs" 10.96.0.10 example.com 300
+
   step 0 delete namespace demo
   step 0 lab down
 else
