@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentFiles, waitForAgent } from '../../src/agent/launch.js';
@@ -18,11 +18,12 @@ import { connect, destroyTestLab, isRoot, requireAgnhostBuilt, testLab, waitServ
 const here = new URL('.', import.meta.url).pathname;
 const UPSTREAM = join(here, '../support/dns-upstream.mjs');
 const QUERY = join(here, '../support/dns-query.mjs');
+const HOLD = join(here, '../support/hold-connection.mjs');
 
 const ctx = testLab('pwq');
 const client: PodRef = { namespace: 'default', name: 'client' };
 const other: PodRef = { namespace: 'default', name: 'other' };
-const IP = { dns: '10.244.0.53', client: '10.244.0.10', other: '10.244.0.11', web: '10.244.0.80', web2: '10.244.0.81', web3: '10.244.0.82' };
+const IP = { dns: '10.244.0.53', client: '10.244.0.10', other: '10.244.0.11', web: '10.244.0.80', web2: '10.244.0.81', web3: '10.244.0.82', echo: '10.244.0.83' };
 
 const zone = {
   'example.com': { A: [IP.web], ttl: 300 },
@@ -30,6 +31,7 @@ const zone = {
   'cname.example.com': { CNAME: 'target.elsewhere.org', ttl: 120 },
   'target.elsewhere.org': { A: [IP.web3], ttl: 100 },
   'blocked.com': { A: [IP.web2], ttl: 300 },
+  'brief.example.com': { A: [IP.echo], ttl: 2 },
   'many.example.com': { A: Array.from({ length: 40 }, (_, i) => `198.18.1.${i + 1}`), ttl: 60 },
 };
 
@@ -47,6 +49,7 @@ function objects(): ApiObject[] {
     placed(pod('default', 'web', { app: 'web' }, server), IP.web),
     placed(pod('default', 'web2', { app: 'web' }, server), IP.web2),
     placed(pod('default', 'web3', { app: 'web' }, server), IP.web3),
+    placed(pod('default', 'echo', { app: 'web' }, ['node', '-e', "require('net').createServer((s) => s.pipe(s)).listen(80, () => console.log('Serving on port 80'))"]), IP.echo),
     {
       apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'client-fqdn', namespace: 'default' },
       spec: {
@@ -94,7 +97,7 @@ describe.runIf(isRoot)('the DNS proxy in a live lab', () => {
     store = lab.store;
     const { revision } = applyWithPods(store, objects());
     await waitForAgent(ctx.stateDir, 'node1', revision, 20_000);
-    for (const p of ['web', 'web2', 'web3']) await waitServing(ctx, { namespace: 'default', name: p });
+    for (const p of ['web', 'web2', 'web3', 'echo']) await waitServing(ctx, { namespace: 'default', name: p });
     await waitServing(ctx, { namespace: 'kube-system', name: 'coredns' });
     await waitFor(() => proxyPid(ctx.stateDir, node1()) !== null || undefined, { timeoutMs: 10_000, what: 'the DNS proxy' });
   }, 60_000);
@@ -154,6 +157,20 @@ describe.runIf(isRoot)('the DNS proxy in a live lab', () => {
     const key = `${IP.client} ${IP.web2} tcp 80`;
     expect((await fqdnElements()).map((e) => e.key)).toContain(key);
     await waitFor(async () => !(await fqdnElements()).some((e) => e.key === key) || undefined, { timeoutMs: 8000, what: 'the element to expire' });
+  });
+
+  it('a connection opened before its address expires keeps working after; a new one is refused', async () => {
+    const key = `${IP.client} ${IP.echo} tcp 80`;
+    const state = join(ctx.tmp, 'hold.state');
+    const flag = join(ctx.tmp, 'hold.flag');
+    expect((await query(client, 'brief.example.com')).answers?.map((a) => a.data)).toEqual([IP.echo]);
+    const held = execInPodCapture(client, ['node', HOLD, IP.echo, '80', state, flag], {}, ctx);
+    await waitFor(() => existsSync(state) || undefined, { timeoutMs: 8000, what: 'the held connection to be established' });
+    await waitFor(async () => !(await fqdnElements()).some((e) => e.key === key) || undefined, { timeoutMs: 8000, what: 'the element to expire' });
+    writeFileSync(flag, 'go');
+    const r = await held;
+    expect(r.stdout.trim(), r.stderr).toBe('still-open');
+    expect((await connect(ctx, client, `${IP.echo}:80`, '--timeout=1s', '--protocol=tcp')).out).toMatch(/TIMEOUT/);
   });
 
   it('fqdn cache list shows what was learned', async () => {
