@@ -44,7 +44,16 @@ function ringQuery(u: URL): RingQuery {
   return q;
 }
 
-const line = (f: Flow) => `${JSON.stringify(f)}\n`;
+/** Each flow is serialised once, however many clients read it. */
+const lines = new WeakMap<Flow, string>();
+function line(f: Flow): string {
+  let l = lines.get(f);
+  if (l === undefined) {
+    l = `${JSON.stringify(f)}\n`;
+    lines.set(f, l);
+  }
+  return l;
+}
 
 function flows(src: FlowSource, u: URL, req: IncomingMessage, res: ServerResponse): void {
   const q = ringQuery(u);
@@ -56,20 +65,29 @@ function flows(src: FlowSource, u: URL, req: IncomingMessage, res: ServerRespons
     res.end();
     return;
   }
-  let dropped = 0;
+  // Flows arriving together (one read of the reader's pipe) go out in one write.
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0 || res.destroyed) return;
+    res.write(pending.join(''));
+    pending = [];
+  };
   const stop = src.ring.follow((f) => {
     if (q.until !== undefined && Date.parse(f.time) > q.until) return;
     if (res.writableLength > MAX_BACKLOG) {
-      dropped++;
-      src.metrics.lost.inc({ where: 'slow-follower' });
+      // A client too slow to read: its flows are dropped, and counted, rather than held without bound.
+      src.metrics.slowFollower.inc();
       return;
     }
-    res.write(line(f));
+    pending.push(line(f));
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   });
-  const end = () => {
-    stop();
-    if (dropped > 0) res.destroy();
-  };
+  const end = () => stop();
   req.on('close', end);
   res.on('close', end);
 }
