@@ -94,11 +94,12 @@ async function phase(name: string, rate: number, ctx: { port: number; gen: strin
   // Delivered stops growing once the pipeline is drained: wait for that (bounded), not a fixed time.
   let last = -1;
   let lastChange = monoMs();
-  await waitFor(() => {
+  await waitFor(async () => {
     if (ctx.counts.lines !== last) { last = ctx.counts.lines; lastChange = monoMs(); }
-    return monoMs() - lastChange > 1500 || undefined;
-  }, { timeoutMs: 60_000, what: 'the flow pipeline to drain' });
+    return (monoMs() - lastChange > 1500 && (await status(ctx.port)).backlog === 0) || undefined;
+  }, { timeoutMs: 120_000, what: 'the flow pipeline to drain' });
   const after = await status(ctx.port);
+  say(`${name}: agent read ${after.read - before.read}, enriched ${after.enriched - before.enriched}, shed ${after.shed.forwarded - before.shed.forwarded} forwarded / ${after.shed.dropped - before.shed.dropped} dropped`);
   const cpu1 = [cpuMs(ctx.readerPid), cpuMs(ctx.agentPid)];
   const busyMs = monoMs() - t0;
   const p: Phase = {
@@ -145,6 +146,9 @@ async function main(lab: BenchLab): Promise<number> {
   const rss = peakRssMib(st.pid);
   const readerRss = peakRssMib(readerPid);
   const final = await status(port);
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const skipped = (v: string) => Number(new RegExp(`podwall_flow_follower_dropped_total\\{verdict="${v}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+  say(`agent -> observe: skipped for a slow follower ${skipped('FORWARDED')} forwarded / ${skipped('DROPPED')} dropped`);
   await obs.stop();
   say(`agent peak RSS ${rss.toFixed(0)} MiB, tcpdump peak RSS ${readerRss.toFixed(0)} MiB; agent: lost kernel-to-reader ${final.lost}, `
     + `shed ${final.shed.forwarded} forwarded / ${final.shed.dropped} dropped, ring evicted ${final.evicted}, disagreements ${final.disagreements}`);

@@ -19,7 +19,7 @@ export class AgentMetrics {
   readonly suppressed: Gauge<'verdict'>;
   readonly lost: Gauge<'where'>;
   readonly ringFlows: Gauge;
-  readonly slowFollower: Counter;
+  readonly slowFollower: Counter<'verdict'>;
 
   constructor(node: string) {
     const r = [this.registry];
@@ -36,7 +36,7 @@ export class AgentMetrics {
     this.kernelEvents = new Gauge({ name: 'podwall_flow_kernel_events', help: 'Flow events the kernel logged (nft counters of the log rules), by verdict', labelNames: ['verdict'], registers: r });
     this.suppressed = new Gauge({ name: 'podwall_flow_events_suppressed', help: 'Packets of one flow over the per-flow meter rate, not logged (nft counters), by verdict', labelNames: ['verdict'], registers: r });
     this.lost = new Gauge({ name: 'podwall_flow_events_lost', help: 'Flow events lost: kernel-to-reader (logged but never read) and ring (overwritten before read)', labelNames: ['where'], registers: r });
-    this.slowFollower = new Counter({ name: 'podwall_flow_follower_dropped_total', help: 'Flows not sent to a following client whose connection was too far behind', registers: r });
+    this.slowFollower = new Counter({ name: 'podwall_flow_follower_dropped_total', help: 'Flows not sent to a following client that was too far behind (forwarded ones first), by verdict', labelNames: ['verdict'], registers: r });
     this.ringFlows = new Gauge({ name: 'podwall_flow_ring_flows', help: 'Flows held in the ring buffer', registers: r });
   }
 

@@ -53,6 +53,9 @@ export interface FlowServiceInfo {
   shed: { forwarded: number; dropped: number };
   /** Read and waiting to be enriched. */
   backlog: number;
+  /** Records read from NFLOG, and flows enriched into the ring, since start. */
+  read: number;
+  enriched: number;
   disagreements: number;
 }
 
@@ -213,6 +216,7 @@ export class FlowService {
       ringSize: this.ring.capacity, flows: this.ring.size, seen: this.ring.seen, evicted: this.ring.evicted,
       kernel: { ...this.kernel }, lost: this.lost(), disagreements: this.disagreements,
       shed: { forwarded: this.stats.shedForwarded, dropped: this.stats.shedDropped }, backlog: this.stats.backlog,
+      read: this.stats.received, enriched: this.enriched,
     };
   }
 
