@@ -25,7 +25,8 @@ describe('pure core', () => {
   for (const folder of PURE) {
     it(`${folder} does no I/O and imports only inward`, () => {
       const problems: string[] = [];
-      const list = files(folder);
+      // src/fqdn/proxy/ is the DNS proxy's shell (sockets, files, processes: STYLE.md §1); the rest of src/fqdn is pure.
+      const list = files(folder).filter((f) => !f.startsWith('src/fqdn/proxy/'));
       expect(list.length).toBeGreaterThan(0);
       for (const f of list) {
         const text = readFileSync(join(repoRoot, f), 'utf8');

@@ -8,6 +8,7 @@ import { IoError } from '../shared/errors.js';
 import { openStore } from '../store/index.js';
 import type { Node } from '../api/types.js';
 import { readStatus, statusPath } from './status.js';
+import { ensureProxy, waitProxyRules } from '../fqdn/proxy/launch.js';
 
 export function agentFiles(stateDir: string, node: string) {
   return { pid: join(stateDir, `agent-${node}.pid`), log: join(stateDir, `agent-${node}.log`), status: statusPath(stateDir, node) };
@@ -16,6 +17,8 @@ export function agentFiles(stateDir: string, node: string) {
 /** Start one node's agent, detached, logging to `<stateDir>/agent-<node>.log`. */
 export function startAgent(stateDir: string, node: LabNode): number {
   const files = agentFiles(stateDir, node.name);
+  // The node's DNS proxy runs next to its agent, as a process of its own (it outlives agent restarts).
+  ensureProxy(stateDir, node);
   const log = openSync(files.log, 'a');
   try {
     const child = spawn(process.execPath, [join(labBinDir(), 'podwall.js'), 'agent', '--node', node.name], {
@@ -61,6 +64,8 @@ export async function waitForAgent(stateDir: string, node: string, revision: num
     }
     await delay(2);
   }
+  // DNS rules are enforced by the node's DNS proxy: the change is in force once it has loaded them too.
+  await waitProxyRules(stateDir, node, Math.max(1000, deadline - performance.now()));
 }
 
 /** `lab up` hook: one agent per node, each ready (its first ruleset applied) before this returns. */

@@ -12,6 +12,10 @@ import { statusPath, writeStatus } from './status.js';
 import { localPods, PodReconciler } from './pods.js';
 import { labContext, nodeNetns } from '../lab/names.js';
 import { startAgentFlows } from '../flows/agent-flows.js';
+import { DnsRedirectStep } from '../fqdn/proxy/agent-hook.js';
+import { DNS_TABLE } from '../dataplane/dns-redirect.js';
+import { ensureProxy } from '../fqdn/proxy/launch.js';
+import { ServiceSync } from './services.js';
 
 export interface AgentOptions {
   node: string;
@@ -31,7 +35,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const ctx = labContext();
   const executor: NftExecutor = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix) });
   const pods = new PodReconciler(opts.node, ctx);
+  const services = new ServiceSync(nodeNetns(opts.node, ctx.prefix));
   const file = statusPath(opts.stateDir, opts.node);
+  const dns = new DnsRedirectStep(opts.stateDir, opts.node);
   // Flow events, their HTTP API and /metrics (src/flows): up before the first pass, so its status names the port.
   const flows = await startAgentFlows(opts.node, nodeNetns(opts.node, ctx.prefix), executor, { stateDir: opts.stateDir });
   const agent = new Agent<ApiObject, Ruleset, NftJson>({
@@ -43,22 +49,39 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     },
     plan: (prev, desired) => {
       flows.planned(desired);
-      return planNode(opts.node, prev, desired);
+      const p = planNode(opts.node, prev, desired);
+      return dns.extend(p, p.engine, desired);
     },
-    apply: (tx) => flows.apply(() => executor.apply(tx)),
+    apply: (tx) => flows.apply(() => executor.apply(tx)).then(() => dns.applied(), (err: unknown) => {
+      dns.failed();
+      throw err;
+    }),
     current: async () => parseListing(await executor.list()),
     prepare: (desired) => pods.prepare(localPods(desired.objects, opts.node)),
-    complete: () => pods.complete(),
+    complete: async (desired) => {
+      await pods.complete();
+      await services.sync(desired.objects);
+    },
     report: (s) => writeStatus(file, flows.report(s)),
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   }, { pollMs: opts.pollMs ?? 5, retryMs: 1000 });
   agent.adopt(parseListing(await executor.list()));
+  const dnsTable = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix), table: DNS_TABLE });
+  dns.adopt((await dnsTable.list().finally(() => dnsTable.close())) !== null);
   // An agent whose lab is gone (store removed, node netns deleted) has nothing left to do.
   const orphanCheck = setInterval(() => {
     if (!existsSync(opts.storePath) || !netnsExists(nodeNetns(opts.node, ctx.prefix))) agent.stop();
   }, 1000);
   orphanCheck.unref();
+  // The node's DNS proxy is a process of its own (DNS survives an agent restart); the agent restarts it when it died.
+  const node = { name: opts.node, netns: nodeNetns(opts.node, ctx.prefix) };
+  const proxyCheck = setInterval(() => {
+    try {
+      if (netnsExists(node.netns) && ensureProxy(opts.stateDir, node).started) process.stdout.write(`${new Date().toISOString()} DNS proxy of ${opts.node} restarted\n`);
+    } catch { /* retried in a second */ }
+  }, 1000);
+  proxyCheck.unref();
   const stop = () => agent.stop();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
@@ -66,8 +89,10 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     await agent.run();
   } finally {
     clearInterval(orphanCheck);
+    clearInterval(proxyCheck);
     await flows.stop();
     executor.close();
+    services.close();
     store.close();
   }
 }

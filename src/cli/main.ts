@@ -17,6 +17,9 @@ import { lintCommand } from './commands/lint.js';
 import { policyCommand } from './commands/policy.js';
 import { validateCommand } from './commands/validate.js';
 import { conformanceCommand } from './commands/conformance.js';
+import { dnsProxyCommand } from './commands/dns-proxy.js';
+import { fqdnCommand } from './commands/fqdn.js';
+import { clusterDnsCommand, worldCommand } from './commands/world.js';
 import { observeCommand } from './commands/observe.js';
 
 export function buildProgram(): Command {
@@ -49,6 +52,11 @@ Examples:
   program.addCommand(labelCommand(labHooks));
   program.addCommand(deleteCommand(labHooks));
   program.addCommand(conformanceCommand());
+  program.addCommand(fqdnCommand());
+  program.addCommand(dnsProxyCommand(), { hidden: true });
+  // Lab internals (run by `lab up`), hidden from the command list.
+  program.addCommand(worldCommand(), { hidden: true });
+  program.addCommand(clusterDnsCommand(), { hidden: true });
   program.addCommand(observeCommand());
   exitOverrideAll(program);
   return program;

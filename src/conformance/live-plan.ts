@@ -4,7 +4,6 @@ import type { Cluster, Protocol } from '../engine/cluster.js';
 import { isIp } from '../shared/ip.js';
 import type { ConformanceCase } from './case.js';
 import { expandProbe } from './engine-run.js';
-import { caseLookups } from './case.js';
 
 /**
  * Pure planning for live (dataplane) runs of conformance cases: where each flow starts and ends in the lab,
@@ -55,14 +54,8 @@ export function endText(e: LiveEnd): string {
 }
 
 
-/** The addresses each pod learned through those lookups. */
-function learnedIps(c: ConformanceCase, answers: DnsAnswers): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  for (const [pod, names] of caseLookups(c)) out.set(pod, new Set([...names].flatMap((n) => answers.get(n) ?? [])));
-  return out;
-}
 
-function endOf(cluster: Cluster, text: string, other: string, labNodes: ReadonlySet<string>): LiveEnd | SkipReason {
+function endOf(cluster: Cluster, text: string, other: string, labNodes: ReadonlySet<string>, answers?: DnsAnswers): LiveEnd | SkipReason {
   const node = (name: string | undefined, ip: string): LiveEnd | SkipReason =>
     name !== undefined && labNodes.has(name) ? { kind: 'host', node: name, ip } : { kind: 'unsupported', reason: `${text}: node ${name ?? ip} is not a lab node` };
   if (text === 'host') {
@@ -88,37 +81,57 @@ function endOf(cluster: Cluster, text: string, other: string, labNodes: Readonly
     if (n) return node(n.name, text);
     return { kind: 'world', ip: text };
   }
-  return { kind: 'dns', reason: `DNS name ${text}: needs the DNS proxy (not in the lab yet)` };
+  // A name: the pod looked it up through the cluster DNS (and the node's DNS proxy) before the probes;
+  // the probe goes to the address the folder's world.hosts answers for it.
+  const ip = answers?.get(text.toLowerCase())?.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+  if (ip !== undefined) return { kind: 'world', ip };
+  return { kind: 'dns', reason: `DNS name ${text}: world.hosts has no IPv4 address for it` };
+}
+
+/**
+ * A ClusterIP destination: the lab's nodes DNAT it to a backend (src/dataplane/services.ts), so the probe goes
+ * to the ClusterIP and lands on the backend pod, whose servers answer (the end is that pod, reached at the
+ * ClusterIP). Only a Service with exactly one backend and the same target port is probed: with several
+ * backends the kernel picks one at random, and the expected verdict may differ per backend.
+ */
+function serviceEnd(cluster: Cluster, to: string, port: number | undefined, protocol: Protocol): LiveEnd | SkipReason | undefined {
+  const svc = cluster.services.find((s) => s.clusterIPs.includes(to));
+  if (!svc) return undefined;
+  const skip = (why: string): SkipReason => ({ kind: 'service', reason: `ClusterIP ${to} (${svc.id}): ${why}` });
+  const sel = svc.selector;
+  const backends = sel ? cluster.pods.filter((p) => p.namespace === svc.namespace && !p.hostNetwork && Object.entries(sel).every(([k, v]) => p.labels[k] === v)) : [];
+  if (backends.length !== 1) return skip(`${backends.length} backend pods; the lab probes Services with exactly one`);
+  const sp = svc.ports.find((p) => p.port === port && p.protocol === protocol);
+  if (!sp) return skip(`no port ${port}/${protocol}`);
+  const target = typeof sp.targetPort === 'number' ? sp.targetPort : backends[0]!.namedPorts.find((n) => n.name === sp.targetPort)?.port;
+  if (target !== port) return skip(`target port ${String(sp.targetPort)} differs from the port`);
+  return { kind: 'pod', pod: backends[0]!.id, ip: to };
 }
 
 const isEnd = (x: LiveEnd | SkipReason): x is LiveEnd => x.kind === 'pod' || x.kind === 'host' || x.kind === 'world';
 
 /** How the lab makes one flow, or why it cannot. `cluster` is the cluster as the lab runs it (pods placed). */
 export function planFlow(
-  cluster: Cluster, labNodes: ReadonlySet<string>, from: string, to: string, protocol: Protocol, learned?: ReadonlySet<string>,
+  cluster: Cluster, labNodes: ReadonlySet<string>, from: string, to: string, protocol: Protocol, answers?: DnsAnswers, port?: number,
 ): FlowPlan {
   if (protocol === 'SCTP') return { ok: false, skip: SKIP_SCTP };
-  const src = endOf(cluster, from, to, labNodes);
+  const src = endOf(cluster, from, to, labNodes, answers);
   if (!isEnd(src)) return { ok: false, skip: src };
-  const dst = endOf(cluster, to, from, labNodes);
+  const dst = serviceEnd(cluster, to, port, protocol) ?? endOf(cluster, to, from, labNodes, answers);
   if (!isEnd(dst)) return { ok: false, skip: dst };
   if (endKey(src) === endKey(dst) || (src.kind !== 'pod' && src.kind === dst.kind)) {
     return { ok: false, skip: { kind: 'unsupported', reason: `${from} -> ${to}: the traffic never leaves one network namespace` } };
-  }
-  if (dst.kind === 'world' && learned?.has(dst.ip)) {
-    return { ok: false, skip: { kind: 'dns', reason: `${to}: the source resolved it first (dns: true); needs the DNS proxy` } };
   }
   return { ok: true, src, dst };
 }
 
 /** Every asserted flow of a case, in the order runCaseOnEngine reports them, each planned. */
 export function planCase(c: ConformanceCase, cluster: Cluster, labNodes: ReadonlySet<string>, answers: DnsAnswers): PlannedFlow[] {
-  const learned = learnedIps(c, answers);
   const out: PlannedFlow[] = [];
   c.steps.forEach((step, i) => {
     for (const p of step.probes) {
       for (const f of expandProbe(c, p)) {
-        const plan = planFlow(cluster, labNodes, f.from, f.to, p.protocol, learned.get(f.from));
+        const plan = planFlow(cluster, labNodes, f.from, f.to, p.protocol, answers, p.port);
         out.push({ step: i, from: f.from, to: f.to, port: p.port, protocol: p.protocol, expected: f.expected, plan });
       }
     }

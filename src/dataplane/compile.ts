@@ -5,6 +5,7 @@ import { identities, type Identities } from './identity.js';
 import { portRanges, type ProtocolRanges } from './ports.js';
 import { component, FAMILY, rule, TABLE, type Chain, type Element, type Field, type NamedSet, type Rule, type Ruleset, type Table } from './ruleset.js';
 import { sideTables } from './sides.js';
+import { PROXY_PORTS } from './dns-redirect.js';
 
 export const ENFORCEMENTS = ['podwall', 'none'] as const;
 export type Enforcement = (typeof ENFORCEMENTS)[number];
@@ -29,7 +30,7 @@ export interface Compiled {
 
 export const SET_NAMES = {
   ident: 'ident', localPods: 'local_pods', egress: 'egress', ingress: 'ingress',
-  egressOpen: 'egress_open', ingressOpen: 'ingress_open', fqdn: 'fqdn',
+  egressOpen: 'egress_open', ingressOpen: 'ingress_open', fqdn: 'fqdn', dnsProxy: 'dns_proxy',
 } as const;
 export const CHAIN_NAMES = { forward: 'forward', input: 'input', egress: 'egress_check', ingress: 'ingress_check' } as const;
 
@@ -51,6 +52,7 @@ function sets(ids: Identities | null, egress: readonly Element[], ingress: reado
     { name: SET_NAMES.egressOpen, type: ['mark'], flags: ['interval'], elements: runs(open.egress) },
     { name: SET_NAMES.ingressOpen, type: ['mark'], flags: ['interval'], elements: runs(open.ingress) },
     { name: SET_NAMES.fqdn, type: ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service'], flags: ['timeout'], elements: [], external: true },
+    { name: SET_NAMES.dnsProxy, type: ['inet_service'], flags: ['interval'], elements: [{ key: [component(...PROXY_PORTS)] }] },
   ];
 }
 
@@ -80,6 +82,8 @@ function enforcingChains(ids: Identities): Chain[] {
       established,
       rule('identity of the source into the packet mark', [], null, [{ type: 'set', field: 'meta mark', value: { map: SET_NAMES.ident, key: 'ip saddr' } }]),
       unknownSrc,
+      rule('pods\' DNS redirected to the node\'s DNS proxy (dns-redirect.ts)',
+        [{ type: 'ct-status', status: 'dnat' }, { type: 'lookup', fields: ['th dport'], set: SET_NAMES.dnsProxy }], { type: 'accept' }),
       rule('pods to their own node: egress with the node (host) as destination', [{ type: 'lookup', fields: ['ip saddr'], set: SET_NAMES.localPods }],
         { type: 'jump', chain: CHAIN_NAMES.egress }, [{ type: 'set', field: 'ct mark', value: ids.hostId }]),
     ],

@@ -52,6 +52,8 @@ export type CtState = (typeof CT_STATES)[number];
 export type Match =
   /** `ct state established,related` */
   | { type: 'ct-state'; states: readonly CtState[] }
+  /** `ct status dnat`: the connection was destination-NATed (the DNS proxy redirect, dns-redirect.ts). */
+  | { type: 'ct-status'; status: 'dnat' }
   /** `meta mark . ct mark @egress`: the fields, concatenated, are in the set. */
   | { type: 'lookup'; fields: readonly Field[]; set: string }
   /** `ip saddr 10.244.0.0/16` */

@@ -63,6 +63,7 @@ function lookup(table: Table, name: string, key: readonly (number | null)[]): El
 function matches(table: Table, s: State, m: Match): boolean {
   switch (m.type) {
     case 'ct-state': return m.states.includes(s.packet.ct);
+    case 'ct-status': return false; // simulated packets are never NATed (the DNS proxy redirect is tested on the kernel)
     case 'lookup': return lookup(table, m.set, m.fields.map((f) => field(s, f))) !== undefined;
     case 'prefix': {
       const [lo, hi] = prefixRange(m.addr, m.len);

@@ -4,6 +4,8 @@ import type { FQDNSelector } from '../api/types.js';
 export interface FqdnMatcher {
   /** `matchName: example.com` or `matchPattern: *.example.com`, for explanations. */
   readonly text: string;
+  /** The selector as written, so the DNS proxy can be given it (src/fqdn/rules.ts). */
+  readonly selector: FQDNSelector;
   matches(name: string): boolean;
 }
 
@@ -42,8 +44,8 @@ export function compilePattern(pattern: string): (name: string) => boolean {
 export function compileFqdnSelector(sel: FQDNSelector): FqdnMatcher {
   if (sel.matchName !== undefined) {
     const want = normalizeName(sel.matchName);
-    return { text: `matchName: ${sel.matchName}`, matches: (name) => normalizeName(name) === want };
+    return { text: `matchName: ${sel.matchName}`, selector: { matchName: sel.matchName }, matches: (name) => normalizeName(name) === want };
   }
   const fn = compilePattern(sel.matchPattern ?? '');
-  return { text: `matchPattern: ${sel.matchPattern ?? ''}`, matches: fn };
+  return { text: `matchPattern: ${sel.matchPattern ?? ''}`, selector: { matchPattern: sel.matchPattern ?? '' }, matches: fn };
 }

@@ -106,9 +106,12 @@ async function runCase(lab: LiveLab, c: ConformanceCase, answers: SuiteData['ans
   const lookups = caseLookups(c);
   const results: LiveFlowResult[] = [];
   resetCase(lab.store, lab.baseline);
+  await lab.cleanFqdn();
   for (const [i, step] of c.steps.entries()) {
     opts.signal?.throwIfAborted();
     await lab.waitApplied(writeStep(lab.store, step));
+    // `dns: true`: each probing pod looks its names up first, through the cluster DNS and the node's DNS proxy.
+    await Promise.all([...lookups].flatMap(([pod, names]) => [...names].map((name) => lab.resolve(pod, name, timeouts.probeTimeoutMs))));
     // The engine's verdicts for exactly what the agent compiled: the store's content at this revision.
     const engine = buildEngine(lab.store.list().objects, { answers, lookups: (pod) => lookups.get(pod.id) ?? [] });
     results.push(...await Promise.all(flows.filter((f) => f.step === i).map((f) => runFlow(lab, f, engine, timeouts))));

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { labBinDir } from '../lab/supervisor.js';
 import { IoError } from '../shared/errors.js';
-import type { ProbeRequest, ProberReply, ServeRequest } from './prober.js';
+import type { ProbeRequest, ProberReply, ResolveRequest, ServeRequest } from './prober.js';
 
 type Pending = { resolve: (r: ProberReply) => void };
 /** A request without its id (the client numbers them). */
-type Request = Omit<ProbeRequest, 'id'> | Omit<ServeRequest, 'id'>;
+type Request = Omit<ProbeRequest, 'id'> | Omit<ServeRequest, 'id'> | Omit<ResolveRequest, 'id'>;
 
 /** The built prober program (the lab runs dist/, like the agents and agnhost). */
 export function proberPath(): string {

@@ -1,8 +1,10 @@
+import { buildQuery } from '../dns/client.js';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { resolveName } from './prober-dns.js';
 
 /**
  * The prober: one long-lived process per network namespace that probes (a pod's, the node's, the world's).
@@ -12,6 +14,14 @@ import type { Readable } from 'node:stream';
  */
 
 export type ProberProtocol = 'TCP' | 'UDP';
+
+/**
+ * What a UDP probe sends: agnhost's `hostname\n`, but to port 53 a DNS query (for a cluster.local name, answered
+ * by the cluster DNS itself with NXDOMAIN), so a DNS server answers it as the echo servers answer anything.
+ */
+function udpPayload(port: number): Buffer | string {
+  return port === 53 ? buildQuery('probe.podwall.cluster.local', 'A', { id: 0x5057 }) : 'hostname\n';
+}
 
 export interface ProbeRequest {
   id: number;
@@ -32,7 +42,16 @@ export interface ServeRequest {
   port: number;
 }
 
-export type ProberRequest = ProbeRequest | ServeRequest;
+/** Look a name up at `server` (a pod's lookup before its probes). `detail` is `RCODE ip,ip`. */
+export interface ResolveRequest {
+  id: number;
+  op: 'resolve';
+  server: string;
+  name: string;
+  timeoutMs: number;
+}
+
+export type ProberRequest = ProbeRequest | ServeRequest | ResolveRequest;
 
 /**
  * `connected`: a TCP handshake completed or a UDP reply came back; `timeout`: nothing came back (a dropped
@@ -78,6 +97,10 @@ export class Prober {
     const done = (outcome: ProberReply['outcome'], detail?: string): ProberReply =>
       ({ id: req.id, outcome, ...(detail ? { detail } : {}), ms: Math.round(performance.now() - t0) });
     try {
+      if (req.op === 'resolve') {
+        const r = await resolveName(req.server, req.name, req.timeoutMs);
+        return done(r.outcome, r.detail);
+      }
       if (req.op === 'serve') {
         await (req.protocol === 'TCP' ? this.serveTcp(req) : this.serveUdp(req));
         return done('serving');
@@ -144,7 +167,7 @@ export class Prober {
       // As agnhost connect: an empty reply does not prove the server got the request.
       sock.on('message', (msg) => (msg.length > 0 ? finish('connected') : finish('error', 'empty UDP reply')));
       // A connected socket turns an ICMP port unreachable into ECONNREFUSED.
-      sock.connect(req.port, req.host, () => sock.send('hostname\n', (e) => e && finish('error', (e as NodeJS.ErrnoException).code ?? e.message)));
+      sock.connect(req.port, req.host, () => sock.send(udpPayload(req.port), (e) => e && finish('error', (e as NodeJS.ErrnoException).code ?? e.message)));
     });
   }
 

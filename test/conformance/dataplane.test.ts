@@ -47,9 +47,13 @@ describe('live planning (pure)', () => {
     expect(planFlow(cluster, node1, 'default/client', '10.244.0.12', 'TCP')).toMatchObject({ ok: true, dst: { kind: 'pod', pod: 'default/server' } });
     expect(planFlow(cluster, node1, 'default/client', 'default/server', 'SCTP')).toMatchObject({ ok: false, skip: { kind: 'sctp' } });
     expect(planFlow(cluster, node1, 'default/client', 'example.com', 'TCP')).toMatchObject({ ok: false, skip: { kind: 'dns' } });
-    expect(planFlow(cluster, node1, 'default/client', '10.96.0.10', 'UDP')).toMatchObject({ ok: false, skip: { kind: 'service' } });
-    // After a lookup (dns: true) the address is reachable only through what the DNS proxy learned.
-    expect(planFlow(cluster, node1, 'default/client', '198.18.0.30', 'TCP', new Set(['198.18.0.30']))).toMatchObject({ ok: false, skip: { kind: 'dns' } });
+    // A ClusterIP with one backend: probed at the ClusterIP (the nodes DNAT it), served by the backend pod.
+    expect(planFlow(cluster, node1, 'default/client', '10.96.0.10', 'UDP', undefined, 53)).toEqual({
+      ok: true, src: { kind: 'pod', pod: 'default/client', ip: '10.244.0.11' }, dst: { kind: 'pod', pod: 'kube-system/coredns', ip: '10.96.0.10' },
+    });
+    expect(planFlow(cluster, node1, 'default/client', '10.96.0.10', 'UDP', undefined, 54)).toMatchObject({ ok: false, skip: { kind: 'service' } });
+    // A name: the pod looks it up through the cluster DNS and the node's DNS proxy, then probes the answered address.
+    expect(planFlow(cluster, node1, 'default/client', 'example.com', 'TCP', new Map([['example.com', ['198.18.0.10']]]))).toMatchObject({ ok: true, dst: { kind: 'world', ip: '198.18.0.10' } });
   });
 
   it('puts every outside address the folder names in the world', () => {
@@ -93,8 +97,9 @@ describe.skipIf(!isRoot)('shared conformance cases on the dataplane (real lab)',
       + `${res.probes.made} probes, skipped ${JSON.stringify(res.probes.skippedByKind)}; ${JSON.stringify(res.timings)}`);
     expect(problems(res), res.cases.map((c) => formatLiveCase(c)).join('')).toEqual({ vsExpected: [], vsEngine: [], errors: [] });
     const flows = res.cases.flatMap((c) => c.flows);
-    // Skipped flows are DNS names (or what they resolved to) and the ClusterIP: the lab has no DNS proxy or Service proxy yet.
-    expect(flows.filter((f) => f.measured === 'skipped' && f.skipKind !== 'dns' && f.skipKind !== 'service')).toEqual([]);
+    // DNS names are probed for real (looked up through the cluster DNS and the DNS proxy first); only the ClusterIP is skipped (no Service proxy).
+    expect(flows.filter((f) => f.measured === 'skipped' && f.skipKind !== 'service')).toEqual([]);
+    expect(flows.filter((f) => f.measured !== 'skipped' && /^[a-z.]+\.com$/.test(f.to)).length).toBeGreaterThanOrEqual(10);
     // The host and the world were really probed.
     expect(flows.filter((f) => f.measured !== 'skipped' && (f.to === 'host' || f.to === '10.0.0.1')).length).toBeGreaterThanOrEqual(2);
     expect(flows.filter((f) => f.measured !== 'skipped' && f.to.startsWith('198.18.')).length).toBeGreaterThanOrEqual(10);

@@ -5,6 +5,7 @@ import { suggestFix } from '../../engine/suggest.js';
 import { resolveTarget } from '../../engine/target.js';
 import { EXIT, ExitError, UsageError } from '../../shared/errors.js';
 import { collect, loadAnswers, loadOrExit, parsePort } from '../load.js';
+import { liveTraceInput } from '../live-trace.js';
 import { formatTraceTxt, traceJson } from '../output/trace-txt.js';
 import { useColor } from '../tty.js';
 import { writeOut } from '../write.js';
@@ -12,7 +13,7 @@ import { writeOut } from '../write.js';
 function traceCommand(): Command {
   return new Command('trace')
     .description('Walk one flow through the egress side of the source and the ingress side of the destination')
-    .requiredOption('-f, --filename <path>', 'manifest file, directory (recursive) or - for stdin; repeatable', collect)
+    .option('-f, --filename <path>', 'manifest file, directory (recursive) or - for stdin; repeatable (none: the live lab, with the DNS proxies\' real cache)', collect)
     .requiredOption('--from <src>', 'source: NAMESPACE/POD, an IP, or "host" (the node of the destination pod)')
     .requiredOption('--to <dst>', 'destination: NAMESPACE/POD, an IP (a ClusterIP stands for its backends), a DNS name, or "host"')
     .requiredOption('--port <port>', 'destination port and protocol, e.g. 80/TCP or 53/UDP')
@@ -25,11 +26,15 @@ Exit codes: 0 the flow is allowed, 3 the flow is denied, 1 invalid input, 2 usag
 Examples:
   podwall policy trace -f examples/seed --from demo/client --to demo/server --port 80/TCP
   podwall policy trace -f examples/seed --from demo/curl --to example.com --port 443/TCP --dns-answers examples/seed/world.hosts
-  podwall policy trace -f cluster.yaml --from 198.18.0.10 --to default/server --port 80 -o json`)
-    .action(async (opts: { filename: string[]; from: string; to: string; port: string; dnsAnswers?: string; namespace: string; output: 'txt' | 'json' }) => {
-      const loaded = loadOrExit(opts.filename, opts.namespace);
+  podwall policy trace -f cluster.yaml --from 198.18.0.10 --to default/server --port 80 -o json
+  podwall policy trace --from demo/curl --to example.com --port 443/TCP     # the live lab: what its DNS proxy learned`)
+    .action(async (opts: { filename?: string[]; from: string; to: string; port: string; dnsAnswers?: string; namespace: string; output: 'txt' | 'json' }) => {
       const pp = parsePort(opts.port);
-      const engine = buildEngine(loaded.objects.map((o) => o.object), { answers: loadAnswers(opts.dnsAnswers) });
+      const live = opts.filename ? null : await liveTraceInput();
+      const loaded = live?.loaded ?? loadOrExit(opts.filename, opts.namespace);
+      const engine = live
+        ? buildEngine(loaded.objects.map((o) => o.object), { answers: live.answers, lookups: (pod) => live.lookups.get(pod.id) ?? [] })
+        : buildEngine(loaded.objects.map((o) => o.object), { answers: loadAnswers(opts.dnsAnswers) });
       const fromPod = engine.cluster.podById.get(opts.from);
       const toPod = engine.cluster.podById.get(opts.to);
       const src = resolveTarget(engine.cluster, opts.from, engine.answers, toPod);

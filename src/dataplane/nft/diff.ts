@@ -1,6 +1,7 @@
 import { stringHash } from '../hash.js';
 import { elementKey, type Chain, type Element, type NamedSet, type Ruleset, type Table } from '../ruleset.js';
-import { render, renderElements, renderFlush, type NftCommand, type NftJson } from './render.js';
+import { renderElements, renderFlush, type NftCommand, type NftJson } from './render.js';
+import { renderReplace } from './replace.js';
 
 export interface Plan {
   /** `none`: nothing to do; `elements`: same chains and sets, only elements change; `replace`: the whole table. */
@@ -82,7 +83,8 @@ function elementChanges(prev: NamedSet, next: NamedSet): { del: Element[]; add: 
  * changed is deleted and added again; an interval that was split is gone before its parts arrive;
  * see REPLACE_FACTOR for when deletes would cost more than starting over).
  * Anything else, no `prev`, or a `prev` holding marks podwall never writes (an element stored wrongly by
- * an older nft path cannot be deleted by its listed value): the full replace of `render`. Sets marked
+ * an older nft path cannot be deleted by its listed value): a full replace (`renderReplace`, which keeps
+ * the elements of external sets). Sets marked
  * `external` (the DNS proxy's `fqdn`) keep their elements.
  *
  * @example
@@ -90,7 +92,7 @@ function elementChanges(prev: NamedSet, next: NamedSet): { del: Element[]; add: 
  * if (p.kind !== 'none') await executor.apply(p.json);
  */
 export function plan(prev: Ruleset | null, next: Ruleset): Plan {
-  const replace = (): Plan => ({ kind: 'replace', json: render(next), added: total(next), deleted: 0, refilled: [] });
+  const replace = (): Plan => ({ kind: 'replace', json: renderReplace(prev, next), added: total(next), deleted: 0, refilled: [] });
   if (!prev || !sameShape(prev, next) || foreignMarks(prev)) return replace();
   const changes = next.tables.flatMap((t) => {
     const p = prev.tables.find((x) => x.family === t.family && x.name === t.name)!;

@@ -114,6 +114,7 @@ function keyExpr(fields: readonly Field[]): unknown {
 function matchExpr(m: Match): unknown {
   switch (m.type) {
     case 'ct-state': return { match: { op: 'in', left: { ct: { key: 'state' } }, right: [...m.states] } };
+    case 'ct-status': return { match: { op: 'in', left: { ct: { key: 'status' } }, right: m.status } };
     case 'lookup': return { match: { op: '==', left: keyExpr(m.fields), right: `@${m.set}` } };
     case 'prefix': {
       if (m.len < 0 || m.len > 32 || prefixRange(m.addr, m.len)[0] !== m.addr) throw new InternalError(`invalid prefix ${m.addr}/${m.len}`);

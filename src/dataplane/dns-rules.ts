@@ -1,0 +1,163 @@
+/**
+ * The DNS proxy's rules for one node compiled from the engine (pure; the types are src/fqdn/rules.ts).
+ * The agent writes them as `<stateDir>/dns-rules-<node>.json` (src/fqdn/proxy/agent-hook.ts).
+ */
+import type { FQDNSelector } from '../api/types.js';
+import { MAX_PORTS_PER_GRANT, PROXY_PORT_BASE, PROXY_PORT_COUNT, type DnsAllow, type DnsListener, type FqdnGrant, type L4, type PodRules, type ProxyRules } from '../fqdn/rules.js';
+import type { PodInfo } from '../engine/cluster.js';
+import { dnsServer, KUBE_DNS_IP } from '../engine/dns.js';
+import { podEndpoint, type Endpoint } from '../engine/endpoint.js';
+import type { Engine } from '../engine/engine.js';
+import { evaluate } from '../engine/evaluate.js';
+import type { Rule } from '../engine/policy.js';
+
+const WILDCARD: FQDNSelector = { matchPattern: '*' };
+const key = (ip: string, port: number) => `${ip}:${port}`;
+
+/** Where a lookup goes: the DNS server's addresses (Service VIP and backend pod) and where the proxy forwards it. */
+interface Destination {
+  endpoint: Endpoint;
+  ip: string;
+  port: number;
+  upstream: string;
+  upstreamPort: number;
+}
+
+function destinations(engine: Engine): Destination[] {
+  const server = dnsServer(engine.cluster);
+  const out: Destination[] = [];
+  const ep = server.endpoint;
+  const backendIp = ep.kind === 'pod' ? ep.pod.ips[0] : undefined;
+  const svc = engine.cluster.services.find((s) => s.namespace === 'kube-system' && s.name === 'kube-dns');
+  const vips = svc?.clusterIPs.length ? svc.clusterIPs : [KUBE_DNS_IP];
+  // The implicit server (no coredns pod) lives at the VIP itself; a real backend is reached at its own address.
+  const real = backendIp && backendIp !== KUBE_DNS_IP ? backendIp : undefined;
+  const coredns = real ?? engine.cluster.pods.find((p) => p.namespace === 'kube-system' && p.labels['k8s-app'] === 'kube-dns')?.ips[0];
+  for (const vip of vips) {
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(vip)) continue;
+    out.push({ endpoint: ep, ip: vip, port: 53, upstream: coredns ?? vip, upstreamPort: coredns ? server.port : 53 });
+  }
+  // The backend pod itself is a DNS destination too: asked directly, it must not bypass the L7 rule.
+  if (coredns && !vips.includes(coredns)) out.push({ endpoint: ep, ip: coredns, port: server.port, upstream: coredns, upstreamPort: server.port });
+  return out;
+}
+
+/** The names an allowing set of rules lets through the proxy, or null when no L7 DNS rule applies (not proxied). */
+function dnsPatterns(rules: readonly Rule[]): FQDNSelector[] | null {
+  if (!rules.some((r) => r.dns !== undefined)) return null;
+  // Cilium merges L7 rules per port: an allowing rule on an explicit port without DNS rules acts as a wildcard (src/engine/dns.ts).
+  if (rules.some((r) => r.dns === undefined && r.ports !== null)) return [WILDCARD];
+  const seen = new Map<string, FQDNSelector>();
+  for (const r of rules) for (const m of r.dns ?? []) seen.set(JSON.stringify(m.selector), m.selector);
+  return [...seen.values()];
+}
+
+function podDns(engine: Engine, pod: PodInfo, dests: readonly Destination[]): DnsAllow[] {
+  const out: DnsAllow[] = [];
+  const ctx = { cluster: engine.cluster, learnedNames: () => [] };
+  for (const d of dests) {
+    const byProto = new Map<L4, FQDNSelector[]>();
+    for (const protocol of ['UDP', 'TCP'] as const) {
+      const decision = evaluate(engine.set, { src: podEndpoint(pod), dst: d.endpoint, port: d.port, protocol }, ctx);
+      if (!decision.allowed) continue;
+      const patterns = dnsPatterns(decision.egress.allowedBy.map((h) => h.rule));
+      if (patterns) byProto.set(protocol, patterns);
+    }
+    const udp = byProto.get('UDP');
+    const tcp = byProto.get('TCP');
+    if (udp && tcp && JSON.stringify(udp) === JSON.stringify(tcp)) {
+      out.push({ destination: d.ip, destinationPort: d.port, protocols: ['UDP', 'TCP'], patterns: udp });
+    } else {
+      for (const [protocol, patterns] of byProto) out.push({ destination: d.ip, destinationPort: d.port, protocols: [protocol], patterns });
+    }
+  }
+  return out;
+}
+
+function grantPorts(rule: Rule): { protocol: L4; port: number }[] | null {
+  if (rule.ports === null) return null;
+  const out: { protocol: L4; port: number }[] = [];
+  for (const p of rule.ports) {
+    const range = p.range ?? (p.name === undefined ? { from: 1, to: 65535 } : null);
+    if (!range || range.to - range.from + 1 > MAX_PORTS_PER_GRANT) continue;
+    for (const protocol of p.protocols) {
+      if (protocol !== 'TCP' && protocol !== 'UDP') continue;
+      for (let port = range.from; port <= range.to; port++) out.push({ protocol, port });
+    }
+  }
+  return out;
+}
+
+function podFqdns(engine: Engine, pod: PodInfo, notes: string[]): FqdnGrant[] {
+  const out: FqdnGrant[] = [];
+  for (const policy of engine.set.selecting(pod)) {
+    for (const rule of policy.rules) {
+      if (rule.direction !== 'egress' || rule.action !== 'allow') continue;
+      const origin = `${policy.origin.kind} ${policy.origin.namespace ? `${policy.origin.namespace}/` : ''}${policy.origin.name} egress[${rule.index}]`;
+      for (const peer of rule.peers) {
+        if (peer.type !== 'fqdn') continue;
+        const ports = grantPorts(rule);
+        if (ports === null || ports.length === 0) {
+          notes.push(`${pod.id}: ${origin} toFQDNs ${peer.matcher.text} grants ${ports === null ? 'every port' : 'a named port or a range over '
+            + MAX_PORTS_PER_GRANT} ports, which the fqdn set (exact ports) does not express: nothing is allowed for it`);
+          continue;
+        }
+        out.push({ selector: peer.matcher.selector, ports, origin });
+      }
+    }
+  }
+  return out;
+}
+
+/** Keep each destination's proxy port from `prev` (conntrack keeps DNAT mappings of running flows); new ones take the lowest free port. */
+function allocate(dests: readonly Destination[], prev: readonly DnsListener[]): DnsListener[] {
+  const before = new Map(prev.map((l) => [key(l.destination, l.destinationPort), l.port]));
+  const used = new Set<number>();
+  const out: DnsListener[] = [];
+  const pending: Destination[] = [];
+  for (const d of dests) {
+    const p = before.get(key(d.ip, d.port));
+    if (p !== undefined && !used.has(p)) {
+      used.add(p);
+      out.push({ port: p, destination: d.ip, destinationPort: d.port, upstream: d.upstream, upstreamPort: d.upstreamPort });
+    } else pending.push(d);
+  }
+  let next = PROXY_PORT_BASE;
+  for (const d of pending) {
+    while (used.has(next)) next++;
+    if (next >= PROXY_PORT_BASE + PROXY_PORT_COUNT) break;
+    used.add(next);
+    out.push({ port: next, destination: d.ip, destinationPort: d.port, upstream: d.upstream, upstreamPort: d.upstreamPort });
+  }
+  return out.sort((a, b) => a.port - b.port);
+}
+
+/**
+ * The DNS proxy's rules for `node`: for each of its pods, the DNS flows a policy's L7 DNS rule covers
+ * (decided by the engine exactly as `policy trace` decides them) and its toFQDNs selectors. Empty when
+ * enforcement is off (no L7 proxy then, as Cilium with policy enforcement `never`).
+ *
+ * @example
+ * const rules = proxyRules(buildEngine(objects), { node: 'node1', revision: 7, enforcement: 'podwall' });
+ * rules.pods['10.244.0.2']?.dns[0]?.patterns // [{ matchPattern: '*' }]
+ */
+export function proxyRules(engine: Engine, opts: { node: string; revision: number; enforcement: 'podwall' | 'none'; prev?: ProxyRules | null }): ProxyRules {
+  const base: ProxyRules = { version: 1, node: opts.node, revision: opts.revision, listeners: [], pods: {}, notes: [] };
+  const hasDnsRule = engine.policies.some((p) => p.rules.some((r) => r.dns !== undefined));
+  if (opts.enforcement === 'none' || !hasDnsRule) return base;
+  const dests = destinations(engine);
+  const pods: Record<string, PodRules> = {};
+  const used = new Set<string>();
+  for (const pod of engine.cluster.pods) {
+    if (pod.node !== opts.node || pod.hostNetwork || !pod.ips[0]) continue;
+    const dns = podDns(engine, pod, dests);
+    if (dns.length === 0) continue;
+    for (const d of dns) used.add(key(d.destination, d.destinationPort));
+    pods[pod.ips[0]] = { pod: pod.id, dns, fqdns: podFqdns(engine, pod, base.notes) };
+  }
+  const listeners = allocate(dests.filter((d) => used.has(key(d.ip, d.port))), opts.prev?.listeners ?? []);
+  const served = new Set(listeners.map((l) => key(l.destination, l.destinationPort)));
+  for (const r of Object.values(pods)) r.dns = r.dns.filter((d) => served.has(key(d.destination, d.destinationPort)));
+  return { ...base, listeners, pods };
+}
+
