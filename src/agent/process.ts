@@ -11,6 +11,7 @@ import { planNode } from './plan.js';
 import { statusPath, writeStatus } from './status.js';
 import { localPods, PodReconciler } from './pods.js';
 import { labContext, nodeNetns } from '../lab/names.js';
+import { startAgentFlows } from '../flows/agent-flows.js';
 import { DnsRedirectStep } from '../fqdn/proxy/agent-hook.js';
 import { DNS_TABLE } from '../dataplane/dns-redirect.js';
 import { ensureProxy } from '../fqdn/proxy/launch.js';
@@ -37,6 +38,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const services = new ServiceSync(nodeNetns(opts.node, ctx.prefix));
   const file = statusPath(opts.stateDir, opts.node);
   const dns = new DnsRedirectStep(opts.stateDir, opts.node);
+  // Flow events, their HTTP API and /metrics (src/flows): up before the first pass, so its status names the port.
+  const flows = await startAgentFlows(opts.node, nodeNetns(opts.node, ctx.prefix), executor, { stateDir: opts.stateDir });
   const agent = new Agent<ApiObject, Ruleset, NftJson>({
     node: opts.node,
     revision: () => store.revision(),
@@ -45,10 +48,11 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       return { revision: s.revision, objects: s.objects, enforcement: s.settings.networkPolicy };
     },
     plan: (prev, desired) => {
+      flows.planned(desired);
       const p = planNode(opts.node, prev, desired);
       return dns.extend(p, p.engine, desired);
     },
-    apply: (tx) => executor.apply(tx).then(() => dns.applied(), (err: unknown) => {
+    apply: (tx) => flows.apply(() => executor.apply(tx)).then(() => dns.applied(), (err: unknown) => {
       dns.failed();
       throw err;
     }),
@@ -58,7 +62,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       await pods.complete();
       await services.sync(desired.objects);
     },
-    report: (s) => writeStatus(file, s),
+    report: (s) => writeStatus(file, flows.report(s)),
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   }, { pollMs: opts.pollMs ?? 5, retryMs: 1000 });
@@ -86,6 +90,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   } finally {
     clearInterval(orphanCheck);
     clearInterval(proxyCheck);
+    await flows.stop();
     executor.close();
     services.close();
     store.close();

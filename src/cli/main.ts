@@ -22,6 +22,7 @@ import { fqdnCommand } from './commands/fqdn.js';
 import { statusCommand } from './commands/status.js';
 import { connectivityCommand } from './commands/connectivity.js';
 import { clusterDnsCommand, worldCommand } from './commands/world.js';
+import { observeCommand } from './commands/observe.js';
 
 export function buildProgram(): Command {
   const program = new Command('podwall')
@@ -60,6 +61,7 @@ Examples:
   // Lab internals (run by `lab up`), hidden from the command list.
   program.addCommand(worldCommand(), { hidden: true });
   program.addCommand(clusterDnsCommand(), { hidden: true });
+  program.addCommand(observeCommand());
   exitOverrideAll(program);
   return program;
 }

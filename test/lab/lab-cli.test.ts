@@ -110,9 +110,9 @@ describe.skipIf(!isRoot)('podwall lab up / status / down (real kernel)', () => {
     const neighbourLinks = await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: `${other.prefix}-node1` });
     const r = podwallLab(['down']);
     expect(r.code).toBe(0);
-    // 3 netns, the pod's 2 processes and the 2 nodes' DNS proxies, the pod's pid file, the 2 agents' and the 2 proxies'
-    // pid files (the agents are stopped too), its resolv.conf.
-    expect(r.stderr).toContain(`lab down: removed 3 netns, 4 processes, 5 pid files, 1 pod resolv.conf dirs of prefix ${lab.prefix}`);
+    // 3 netns, the pod's 2 processes, the 2 nodes' DNS proxies and flow readers (tcpdump), the pod's pid file,
+    // the 2 agents' and the 2 proxies' pid files (the agents are stopped too), its resolv.conf.
+    expect(r.stderr).toContain(`lab down: removed 3 netns, 6 processes, 5 pid files, 1 pod resolv.conf dirs of prefix ${lab.prefix}`);
     expect(readdirSync('/proc').filter((d) => /^\d+$/.test(d)).some((d) => {
       try { return /podwall\.js\x00agent/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8')) && readFileSync(`/proc/${d}/environ`, 'utf8').includes(`PODWALL_LAB_PREFIX=${lab.prefix}\0`); } catch { return false; }
     })).toBe(false);
