@@ -127,7 +127,9 @@ if [ "$(id -u)" -eq 0 ]; then
   say "The same policy with the DNS rule Cilium needs: lookups go through the DNS proxy, which allows what it saw answered"
   step 0 apply -n demo -f examples/seed-cilium-dns/allow-egress-to-specific-domain.yaml
   step 0 --expect 'HTTP/1.1 200' exec curl -n demo -- curl -sS -I --max-time 5 https://example.com
+  flows 'EGRESS ALLOWED' --last 1 --from-pod demo/curl --to-ip 198.18.0.10 --port 443
   step 28 exec curl -n demo -- curl -sS -I --max-time 3 https://blocked.com
+  flows 'EGRESS DENIED' --last 1 --from-pod demo/curl --to-ip 198.18.0.30 --verdict DROPPED
   step 0 --expect example.com fqdn cache list -n demo
   step 0 --expect 'allowed' policy trace --from demo/curl --to example.com --port 443/TCP
 
