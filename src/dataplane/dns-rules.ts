@@ -3,7 +3,7 @@
  * The agent writes them as `<stateDir>/dns-rules-<node>.json` (src/fqdn/proxy/agent-hook.ts).
  */
 import type { FQDNSelector } from '../api/types.js';
-import { MAX_PORTS_PER_GRANT, PROXY_PORT_BASE, PROXY_PORT_COUNT, type DnsAllow, type DnsListener, type FqdnGrant, type L4, type PodRules, type ProxyRules } from '../fqdn/rules.js';
+import { MAX_PORTS_PER_GRANT, PROXY_PORT_BASE, PROXY_PORT_COUNT, type DnsAllow, type DnsRuleRef, type DnsListener, type FqdnGrant, type L4, type PodRules, type ProxyRules } from '../fqdn/rules.js';
 import type { PodInfo } from '../engine/cluster.js';
 import { dnsServer, KUBE_DNS_IP } from '../engine/dns.js';
 import { podEndpoint, type Endpoint } from '../engine/endpoint.js';
@@ -57,18 +57,25 @@ function podDns(engine: Engine, pod: PodInfo, dests: readonly Destination[]): Dn
   const ctx = { cluster: engine.cluster, learnedNames: () => [] };
   for (const d of dests) {
     const byProto = new Map<L4, FQDNSelector[]>();
+    const refs = new Map<string, DnsRuleRef>();
     for (const protocol of ['UDP', 'TCP'] as const) {
       const decision = evaluate(engine.set, { src: podEndpoint(pod), dst: d.endpoint, port: d.port, protocol }, ctx);
       if (!decision.allowed) continue;
       const patterns = dnsPatterns(decision.egress.allowedBy.map((h) => h.rule));
-      if (patterns) byProto.set(protocol, patterns);
+      if (!patterns) continue;
+      byProto.set(protocol, patterns);
+      for (const h of decision.egress.allowedBy) {
+        const ref: DnsRuleRef = { kind: h.origin.kind, ...(h.origin.namespace ? { namespace: h.origin.namespace } : {}), name: h.origin.name, rule: h.rule.index };
+        refs.set(JSON.stringify(ref), ref);
+      }
     }
+    const by = [...refs.values()];
     const udp = byProto.get('UDP');
     const tcp = byProto.get('TCP');
     if (udp && tcp && JSON.stringify(udp) === JSON.stringify(tcp)) {
-      out.push({ destination: d.ip, destinationPort: d.port, protocols: ['UDP', 'TCP'], patterns: udp });
+      out.push({ destination: d.ip, destinationPort: d.port, protocols: ['UDP', 'TCP'], patterns: udp, by });
     } else {
-      for (const [protocol, patterns] of byProto) out.push({ destination: d.ip, destinationPort: d.port, protocols: [protocol], patterns });
+      for (const [protocol, patterns] of byProto) out.push({ destination: d.ip, destinationPort: d.port, protocols: [protocol], patterns, by });
     }
   }
   return out;

@@ -10,6 +10,7 @@ import type { DesiredState } from '../agent/loop.js';
 import type { NftExecutor } from '../dataplane/nft/executor.js';
 import { FlowService, type FlowServiceInfo } from './service.js';
 import { DEFAULT_RING_SIZE } from './ring.js';
+import { startProxyFeed } from './proxy-feed.js';
 
 export interface AgentFlows {
   service: FlowService;
@@ -44,17 +45,27 @@ export async function startAgentFlows(node: string, netns: string, executor: Nft
     process.stderr.write(`${new Date().toISOString()} flow service: ${(err as Error).message}\n`);
   }
   let pending: DesiredState<ApiObject> | null = null;
+  // When the last transaction went through: from then on the kernel enforces the pass's revision.
+  let appliedAt: number | null = null;
+  const feed = opts.stateDir ? startProxyFeed(service, opts.stateDir, node) : null;
   return {
     service,
-    apply: (run) => service.metrics.timeApply(run),
+    apply: (run) => service.metrics.timeApply(run).then((r) => {
+      appliedAt = Date.now();
+      return r;
+    }),
     planned(desired) {
       pending = desired;
     },
     report(status) {
       if (status.lastError !== null) service.metrics.reconcileErrors.inc();
-      else if (pending && status.appliedRevision === pending.revision) service.setDesired(pending.revision, pending.objects);
+      else if (pending && status.appliedRevision === pending.revision) service.setDesired(pending.revision, pending.objects, appliedAt ?? Date.now());
+      appliedAt = null;
       return { ...status, api: service.port, flows: service.info() };
     },
-    stop: () => service.stop(),
+    stop: async () => {
+      feed?.stop();
+      await service.stop();
+    },
   };
 }

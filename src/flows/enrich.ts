@@ -22,6 +22,8 @@ export interface EnrichContext {
   node: string;
   engine: Engine | null;
   names?: NameLookup;
+  /** Changes when the names behind `names` change (endpoints cached per flow key are then rebuilt). */
+  namesVersion?: number;
 }
 
 interface Verdict {
@@ -35,13 +37,14 @@ interface Verdict {
   /** The endpoints without ports, shared by every flow of this key (flows are never mutated). */
   source?: FlowEndpoint;
   destination?: FlowEndpoint;
+  namesVersion?: number;
 }
 
 function withPort(e: FlowEndpoint, port: number | undefined): FlowEndpoint {
   return port === undefined ? e : { ...e, port };
 }
 
-function endpoint(e: Endpoint | null, ip: string, names: NameLookup | undefined): FlowEndpoint {
+export function endpoint(e: Endpoint | null, ip: string, names: NameLookup | undefined): FlowEndpoint {
   const base = { ip };
   if (!e) return { ...base, kind: 'unknown' };
   switch (e.kind) {
@@ -51,7 +54,8 @@ function endpoint(e: Endpoint | null, ip: string, names: NameLookup | undefined)
     }
     case 'node': return { ...base, kind: 'host', ...(e.name ? { node: e.name } : {}) };
     case 'world': {
-      const known = names?.(ip) ?? e.names;
+      const learned = names?.(ip) ?? [];
+      const known = learned.length === 0 ? e.names : [...new Set([...learned, ...e.names])];
       return { ...base, kind: 'world', ...(known.length > 0 ? { names: known } : {}) };
     }
   }
@@ -140,6 +144,11 @@ export class Enricher {
     const v = this.verdict(ctx, p, dropped);
     const side = v.decision ? v.decision[d.direction] : null;
     const explained = (v.explained ??= {})[code] ??= explain(code, v.decision, side, dropped);
+    if (v.namesVersion !== ctx.namesVersion) {
+      v.source = undefined;
+      v.destination = undefined;
+      v.namesVersion = ctx.namesVersion;
+    }
     v.source ??= endpoint(v.src, p.saddr, ctx.names);
     v.destination ??= endpoint(v.dst, p.daddr, ctx.names);
     const flow: Flow = {

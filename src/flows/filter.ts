@@ -3,7 +3,8 @@
  * the web UI (pure, no Node modules). A filter is a list of terms (flag, value, negated):
  *  - terms of the same flag are ORed (`--pod a --pod b`), different flags ANDed (`--pod a --verdict DROPPED`);
  *  - `--not` negates the next term: a flow matching any negated term is left out (Hubble's denylist);
- *  - `--pod`, `--ip`, `--label`, `--fqdn`, `-n`, `--port` match either end; `--from-*`/`--to-*` one end.
+ *  - `--pod`, `--ip`, `--label`, `--fqdn`, `-n`, `--port` match either end; `--from-*`/`--to-*` one end;
+ *    `--fqdn` also matches the query name of DNS events (podwall: Hubble keeps that to `--dns-query`).
  * Values as Hubble reads them: pods `[namespace/]name-prefix` (namespace from `-n`, else `default`; `ns/`
  * alone is the whole namespace), IPs exact or CIDR, labels in selector syntax (`k8s:` prefixes ignored,
  * `reserved:world`/`reserved:host` for non-pods), FQDNs with `*` wildcards, verdict FORWARDED|DROPPED,
@@ -80,11 +81,23 @@ function ipPred(key: FilterKey, value: string): EndPred {
   return (e) => cidrContainsIp(cidr, e.ip);
 }
 
-function fqdnPred(key: FilterKey, value: string): EndPred {
+function fqdnMatcher(key: FilterKey, value: string): (name: string) => boolean {
   if (!/^[-a-zA-Z0-9_.*]+$/.test(value)) throw new FilterError(key, `not a DNS name pattern: ${value}`);
   const body = value.toLowerCase().replace(/\.$/, '').split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[-a-z0-9_.]*');
   const re = new RegExp(`^${body}$`);
-  return (e) => (e.names ?? []).some((n) => re.test(n.toLowerCase().replace(/\.$/, '')));
+  return (n) => re.test(n.toLowerCase().replace(/\.$/, ''));
+}
+
+function fqdnPred(key: FilterKey, value: string): EndPred {
+  const m = fqdnMatcher(key, value);
+  return (e) => (e.names ?? []).some(m);
+}
+
+/** `--fqdn`: a world end's names, or the name a DNS event looked up (the lookup is about that name). */
+function fqdnAny(key: FilterKey, value: string): Pred {
+  const m = fqdnMatcher(key, value);
+  const ends = either((e) => (e.names ?? []).some(m));
+  return (f) => ends(f) || (f.l7?.dns !== undefined && m(f.l7.dns.query));
 }
 
 function portPred(key: FilterKey, value: string): EndPred {
@@ -108,7 +121,7 @@ function pred(t: FilterTerm, namespace: string | undefined): Pred {
     case 'ip': return either(ipPred(t.key, v));
     case 'from-ip': return from(ipPred(t.key, v));
     case 'to-ip': return to(ipPred(t.key, v));
-    case 'fqdn': return either(fqdnPred(t.key, v));
+    case 'fqdn': return fqdnAny(t.key, v);
     case 'from-fqdn': return from(fqdnPred(t.key, v));
     case 'to-fqdn': return to(fqdnPred(t.key, v));
     case 'port': return either(portPred(t.key, v));

@@ -40,14 +40,30 @@ export interface FlowPolicyRef {
   /** Index of the rule in the policy's ingress/egress(Deny) list; absent for default deny. */
   rule?: number;
   action: 'allow' | 'deny';
+  /** Set for the L7 DNS rule (`toPorts.rules.dns`) of the rule, on DNS events. */
+  l7?: 'dns';
 }
 
 export interface DnsInfo {
+  /** Fully qualified, with the trailing dot as Hubble shows it: `example.com.`. */
   query: string;
   qtype: string;
+  /** The response code the pod got (REFUSED: the DNS rule does not allow the name). */
   rcode: 'NOERROR' | 'NXDOMAIN' | 'REFUSED' | 'SERVFAIL' | string;
+  /** Answered addresses (responses). */
   ips: string[];
   ttl?: number;
+  /** Who saw it: podwall's DNS proxy (Hubble's observation_source). */
+  observationSource?: 'proxy';
+}
+
+/** An L7 event: a DNS request as the proxy got it, or the response it sent back. */
+export interface L7Info {
+  /** Absent: a request. */
+  type?: 'REQUEST' | 'RESPONSE';
+  /** Responses: request in to response out. */
+  latencyMs?: number;
+  dns: DnsInfo;
 }
 
 /** Hubble's policy_match_type: how the deciding side matched (none for drops, all when no policy isolates). */
@@ -78,7 +94,9 @@ export interface Flow {
   /** Set when the kernel's verdict and the engine's differ (a bug): what each said. Counted in /metrics. */
   disagreement?: string;
   /** L7 DNS events from the DNS proxy. */
-  l7?: { dns: DnsInfo };
+  l7?: L7Info;
+  /** Responses: source is the server, destination the pod (Hubble's is_reply; compact prints `pod <- server`). */
+  isReply?: boolean;
 }
 
 /** Flow API served by each agent on 127.0.0.1 (port in agent-<node>.json as `api`), and by the relay:

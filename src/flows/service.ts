@@ -8,7 +8,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ApiObject } from '../api/types.js';
 import { decisionOf, DEFAULT_FLOW_LOG } from '../dataplane/flow-log.js';
-import { buildEngine, type Engine } from '../engine/engine.js';
+import { EngineHistory } from './engine-history.js';
+import type { Flow } from './flow.js';
 import { Enricher, type NameLookup } from './enrich.js';
 import { serveFlows, type FlowServer } from './http.js';
 import { AgentMetrics } from './metrics.js';
@@ -70,8 +71,11 @@ export class FlowService {
   readonly ring: FlowRing;
   readonly metrics: AgentMetrics;
   private readonly enricher = new Enricher();
-  private objects: { revision: number; objects: readonly ApiObject[] } | null = null;
-  private engine: { revision: number; engine: Engine } | null = null;
+  /** The desired states the kernel enforced lately, by time: each event is explained by the one of its time. */
+  readonly states = new EngineHistory();
+  /** World names by IP (the DNS proxy's cache), and a version that changes with them. */
+  private names: NameLookup | undefined;
+  private namesVersion = 0;
   private reader: ThreadedReader | null = null;
   private server: FlowServer | null = null;
   private readerError: string | null = null;
@@ -96,15 +100,26 @@ export class FlowService {
     this.metrics = o.metrics ?? new AgentMetrics(o.node);
   }
 
-  /** The desired state the kernel now enforces; the engine is built from it when the next event needs it. */
-  setDesired(revision: number, objects: readonly ApiObject[]): void {
-    if (this.objects?.revision !== revision) this.objects = { revision, objects };
+  /**
+   * The desired state the kernel enforces since `since` (epoch ms, default now); its engine is built
+   * when the first event of its time needs it.
+   */
+  setDesired(revision: number, objects: readonly ApiObject[], since = Date.now()): void {
+    this.states.set(revision, objects, since);
   }
 
-  private currentEngine(): Engine | null {
-    if (!this.objects) return null;
-    if (this.engine?.revision !== this.objects.revision) this.engine = { revision: this.objects.revision, engine: buildEngine(this.objects.objects) };
-    return this.engine.engine;
+  /** World names by address (the DNS proxy's cache); flows enriched from now on use them. */
+  setNames(byIp: ReadonlyMap<string, readonly string[]>): void {
+    this.names = (ip) => [...(byIp.get(ip) ?? [])];
+    this.namesVersion++;
+  }
+
+  /** World names of an address as flows now get them. */
+  readonly namesOf: NameLookup = (ip) => (this.names ?? this.o.names)?.(ip) ?? [];
+
+  /** L7 events (the DNS proxy's lookups), already made flows: into the ring like the rest. */
+  addL7(flows: readonly Flow[]): void {
+    for (const f of flows) this.ring.add(f);
   }
 
   async start(): Promise<void> {
@@ -161,8 +176,9 @@ export class FlowService {
   }
 
   private enrich(recs: readonly ThreadRecord[]): void {
-    const engine = this.currentEngine();
+    const names = this.names ?? this.o.names;
     for (const r of recs) {
+      const engine = this.states.at(r.timeMs)?.engine ?? null;
       const code = decisionOf(r.prefix);
       const p = r.packet;
       if (!code) {
@@ -170,7 +186,7 @@ export class FlowService {
         continue;
       }
       this.enriched++;
-      const flow = this.enricher.flow({ node: this.o.node, engine, ...(this.o.names ? { names: this.o.names } : {}) }, code, p, r.timeMs);
+      const flow = this.enricher.flow({ node: this.o.node, engine, ...(names ? { names, namesVersion: this.namesVersion } : {}) }, code, p, r.timeMs);
       if (flow.disagreement) {
         this.disagreements++;
         this.o.log?.(`VERDICT DISAGREEMENT ${flow.source.ip} -> ${flow.destination.ip}:${flow.destination.port ?? ''}: ${flow.disagreement}`);

@@ -24,12 +24,23 @@ export interface DnsListener {
   upstreamPort: number;
 }
 
+/** A policy rule behind a DNS allowance (for the proxy's L7 events: "allowed by which rule"). */
+export interface DnsRuleRef {
+  kind: 'NetworkPolicy' | 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
+  namespace?: string;
+  name: string;
+  /** Index in the policy's egress list. */
+  rule: number;
+}
+
 /** A redirected DNS flow of one pod: names it may look up there (an empty list: none). */
 export interface DnsAllow {
   destination: string;
   destinationPort: number;
   protocols: L4[];
   patterns: FQDNSelector[];
+  /** The egress rules that allow this DNS flow (older rules files lack it). */
+  by?: DnsRuleRef[];
 }
 
 /** A toFQDNs selector of one pod with the ports it grants (`protocol/port`). */

@@ -27,7 +27,7 @@ describe('proxy rules compiled from the engine', () => {
   it('redirects only pods whose DNS an L7 rule covers, to the Service address and the backend pod', () => {
     expect(Object.values(rules.pods).map((p) => p.pod)).toEqual(['x/a']);
     expect(rules.listeners.map((l) => [l.destination, l.port, l.upstream])).toEqual([['10.96.0.10', 15300, '10.0.9.53'], ['10.0.9.53', 15301, '10.0.9.53']]);
-    expect(a[1].dns[0]).toEqual({ destination: '10.96.0.10', destinationPort: 53, protocols: ['UDP', 'TCP'], patterns: [{ matchPattern: '*.example.com' }] });
+    expect(a[1].dns[0]).toEqual({ destination: '10.96.0.10', destinationPort: 53, protocols: ['UDP', 'TCP'], patterns: [{ matchPattern: '*.example.com' }], by: [{ kind: 'CiliumNetworkPolicy', namespace: 'x', name: 'fqdn', rule: 0 }] });
   });
 
   it('gives each toFQDNs selector its ports, ranges expanded', () => {

@@ -13,6 +13,11 @@ export function stampMilli(iso: string, utc = false): string {
   return `${MONTHS[mo]} ${String(day).padStart(2, ' ')} ${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms, 3)}`;
 }
 
+/** `src -> dst`, or for a reply Hubble's `dst <- src` (the pod first). */
+export function endpointsText(f: Flow): string {
+  return f.isReply ? `${endpointText(f.destination)} <- ${endpointText(f.source)}` : `${endpointText(f.source)} -> ${endpointText(f.destination)}`;
+}
+
 /** `demo/client:38000`, `example.com:443 (world)`, `10.0.0.1 (host)`. */
 export function endpointText(e: FlowEndpoint): string {
   const port = e.port !== undefined ? `:${e.port}` : '';
@@ -21,18 +26,29 @@ export function endpointText(e: FlowEndpoint): string {
   return `${name}${port} (${e.kind})`;
 }
 
-/** `policy-verdict:none INGRESS DENIED`, or for DNS events `dns-request proxy FORWARDED`. */
+/** `policy-verdict:none INGRESS DENIED`, or for DNS events `dns-request proxy FORWARDED` / `dns-response proxy FORWARDED`. */
 export function typeText(f: Flow): string {
-  if (f.type === 'L7') return `dns-request proxy ${f.verdict}`;
+  if (f.type === 'L7') return `dns-${f.l7?.type === 'RESPONSE' ? 'response' : 'request'} proxy ${f.verdict}`;
   const allowed = f.verdict === 'FORWARDED' ? 'ALLOWED' : 'DENIED';
   return `policy-verdict:${f.policyMatchType ?? (f.verdict === 'DROPPED' ? 'none' : 'all')} ${f.trafficDirection} ${allowed}`;
 }
 
-/** `TCP Flags: SYN`, `UDP`, `DNS Query example.com. A`. */
+/** Hubble's wording of response codes (gopacket's DNSResponseCode names). */
+const RCODE_TEXT: Record<string, string> = {
+  NOERROR: 'No Error', FORMERR: 'Format Error', SERVFAIL: 'Server Failure', NXDOMAIN: 'Non-Existent Domain',
+  NOTIMP: 'Not Implemented', REFUSED: 'Query Refused',
+};
+
+/**
+ * `TCP Flags: SYN`, `UDP`; for DNS events Hubble's `DNS Query example.com. A` and
+ * `DNS Answer "198.18.0.10" TTL: 300 (Proxy example.com. A)` / `DNS Answer RCode: Query Refused TTL: 0 (Proxy ...)`.
+ */
 export function summaryText(f: Flow): string {
   if (f.l7?.dns) {
     const d = f.l7.dns;
-    return `DNS ${d.rcode === 'NOERROR' && d.ips.length > 0 ? `Answer "${d.ips.join(',')}"` : d.rcode} Query ${d.query} ${d.qtype}`;
+    if (f.l7.type === 'REQUEST') return `DNS Query ${d.query} ${d.qtype}`;
+    const answer = d.rcode === 'NOERROR' ? (d.ips.length > 0 ? JSON.stringify(d.ips.join(',')) : '') : `RCode: ${RCODE_TEXT[d.rcode] ?? d.rcode}`;
+    return `DNS Answer ${answer} TTL: ${d.ttl ?? 0} (Proxy ${d.query} ${d.qtype})`;
   }
   if (f.l4.protocol === 'TCP') return `TCP Flags: ${(f.l4.tcpFlags ?? []).join(', ')}`;
   return f.l4.protocol;
@@ -41,6 +57,7 @@ export function summaryText(f: Flow): string {
 export function policyText(f: Flow): string {
   return f.policies.map((p) => {
     const name = p.namespace ? `${p.namespace}/${p.name}` : p.name;
+    if (p.l7 === 'dns') return `${name} ${p.direction} rule ${p.rule ?? 0} (DNS rule)`;
     const dir = p.action === 'deny' && p.rule !== undefined ? `${p.direction}Deny` : p.direction;
     return p.rule !== undefined ? `${name} ${dir} rule ${p.rule}` : `${name} (default deny)`;
   }).join(', ');

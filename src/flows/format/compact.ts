@@ -1,6 +1,6 @@
 /** `-o compact` (the default): Hubble's line, then podwall's reason line. */
 import type { Flow } from '../flow.js';
-import { endpointText, reasonText, stampMilli, summaryText, typeText } from './common.js';
+import { endpointsText, reasonText, stampMilli, summaryText, typeText } from './common.js';
 
 export interface CompactOptions {
   utc?: boolean;
@@ -9,6 +9,6 @@ export interface CompactOptions {
 
 export function formatCompact(f: Flow, o: CompactOptions = {}): string {
   const node = o.nodeName ? ` [${f.node}]` : '';
-  const head = `${stampMilli(f.time, o.utc)}${node}: ${endpointText(f.source)} -> ${endpointText(f.destination)} ${typeText(f)} (${summaryText(f)})`;
+  const head = `${stampMilli(f.time, o.utc)}${node}: ${endpointsText(f)} ${typeText(f)} (${summaryText(f)})`;
   return `${head}\n    ${reasonText(f)}`;
 }

@@ -4,12 +4,14 @@ import type { CacheEntry } from '../cache.js';
 
 /**
  * The proxy's control socket (HTTP on a unix socket in the state dir, root only): the live cache and
- * counters for `podwall fqdn cache list`, and `clean`.
+ * counters for `podwall fqdn cache list`, `clean`, and the lookups the agent turns into L7 DNS flows.
  */
 export interface ControlHandlers {
   status(): unknown;
   cache(): { now: number; entries: CacheEntry[] };
   clean(pod: string | null): Promise<number>;
+  /** Lookups after sequence number `after` (src/fqdn/proxy/events.ts). */
+  events(after: number): unknown;
 }
 
 export function serveControl(path: string, h: ControlHandlers): Promise<Server> {
@@ -22,6 +24,7 @@ export function serveControl(path: string, h: ControlHandlers): Promise<Server> 
     };
     if (req.method === 'GET' && url.pathname === '/status') return send(200, h.status());
     if (req.method === 'GET' && url.pathname === '/cache') return send(200, h.cache());
+    if (req.method === 'GET' && url.pathname === '/events') return send(200, h.events(Math.max(0, Number(url.searchParams.get('after')) || 0)));
     if (req.method === 'POST' && url.pathname === '/clean') {
       h.clean(url.searchParams.get('pod')).then((removed) => send(200, { removed }), (e: Error) => send(500, { error: e.message }));
       return;

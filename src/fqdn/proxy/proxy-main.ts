@@ -9,6 +9,7 @@ import { elementKey } from '../elements.js';
 import { proxyFiles, readJson, writeJsonAtomic } from './files.js';
 import { FqdnWriter } from './nft-writer.js';
 import { DnsProxy } from './server.js';
+import { DnsEventLog } from './events.js';
 import { isProxyRules, type L4, type ProxyRules } from '../rules.js';
 
 export interface ProxyProcessOptions {
@@ -76,7 +77,9 @@ export async function runDnsProxy(opts: ProxyProcessOptions): Promise<void> {
   const writer = new FqdnWriter(nft, nowSec);
   for (const [k, exp] of await kernelElements(nft, nowSec())) writer.applied.set(k, exp);
   let persistTimer: NodeJS.Timeout | null = null;
+  const events = new DnsEventLog();
   const persist = () => {
+    events.cacheVersion++;
     // At most once a second: serialising a large cache blocks the event loop (and the answers) for a while.
     persistTimer ??= setTimeout(() => {
       persistTimer = null;
@@ -84,7 +87,7 @@ export async function runDnsProxy(opts: ProxyProcessOptions): Promise<void> {
     }, 1000);
   };
   const proxy = new DnsProxy({
-    bindIp: nodeIp(opts.node), cache, writer, minTtl: opts.minTtl ?? 0, inUse: conntrackUse(), onChange: persist, log,
+    bindIp: nodeIp(opts.node), cache, writer, minTtl: opts.minTtl ?? 0, inUse: conntrackUse(), onChange: persist, log, onLookup: (e) => events.add(e),
     ...(opts.maxQps ? { maxQps: opts.maxQps } : {}),
   });
   let rulesMtime = '';
@@ -104,8 +107,10 @@ export async function runDnsProxy(opts: ProxyProcessOptions): Promise<void> {
   const control: Server = await serveControl(files.socket, {
     status: () => ({ node: opts.node, pid: process.pid, revision: proxy.currentRules.revision, cacheEntries: cache.size, elements: writer.applied.size, transactions: writer.transactions, counters: proxy.counters }),
     cache: () => ({ now: Date.now(), entries: cache.list() }),
+    events: (after) => events.since(after),
     clean: async (pod) => {
       const removed = cache.clean((e) => pod === null || e.podIp === pod || e.pod === pod);
+      events.cacheVersion++;
       await proxy.resync();
       writeJsonAtomic(files.cache, cache.toJSON());
       return removed.length;

@@ -4,6 +4,7 @@ import type { DnsCache } from '../cache.js';
 import { desiredElements, entryElements, elementKey, type Desired } from '../elements.js';
 import { checkQuery, DROP_REASONS, errorReply, readAnswer, type DropReason } from '../message.js';
 import type { FqdnWriter } from './nft-writer.js';
+import type { DnsLookupEvent } from './events.js';
 import { compileFqdnSelector } from '../pattern.js';
 import type { DnsAllow, DnsListener, L4, PodRules, ProxyRules } from '../rules.js';
 import { frame, tcpExchange, tcpFramer, udpExchange, type Exchange } from './upstream.js';
@@ -24,6 +25,8 @@ export interface ProxyOptions {
   onChange?: () => void;
   now?: () => number;
   log?: (line: string) => void;
+  /** Each lookup answered or refused (the L7 DNS events the agent turns into flows). */
+  onLookup?: (e: Omit<DnsLookupEvent, 'seq'>) => void;
 }
 
 export type Counters = Record<DropReason | 'queries' | 'refused' | 'forwarded' | 'answered' | 'truncated' | 'learned' | 'nft-errors' | 'evicted', number>;
@@ -93,7 +96,7 @@ export class DnsProxy {
     const udp = createSocket('udp4');
     const o: Open = { listener: l, udp, tcp: createServer(), upstream: udpExchange(l.upstream, l.upstreamPort, stray), clients: new Set() };
     udp.on('message', (msg, rinfo) => {
-      void this.handle(msg, rinfo.address, l, 'UDP', () => udpExchangeFor(o)).then((reply) => {
+      void this.handle(msg, rinfo.address, l, 'UDP', () => udpExchangeFor(o), rinfo.port).then((reply) => {
         if (reply) udp.send(reply, rinfo.port, rinfo.address);
       });
     });
@@ -116,12 +119,13 @@ export class DnsProxy {
     o.clients.add(c);
     c.setNoDelay(true);
     const src = c.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    const sport = c.remotePort ?? 0;
     let upstream: Exchange | null = null;
     const exchange = () => (upstream ??= tcpExchange(o.listener.upstream, o.listener.upstreamPort, () => { this.counters['upstream-unexpected']++; }));
     // An idle client is let go after 10 s, as DNS servers do (RFC 7766 suggests a few seconds).
     c.setTimeout(10_000, () => c.destroy());
     c.on('data', tcpFramer((m) => {
-      void this.handle(Buffer.from(m), src, o.listener, 'TCP', exchange).then((reply) => {
+      void this.handle(Buffer.from(m), src, o.listener, 'TCP', exchange, sport).then((reply) => {
         if (reply && !c.destroyed) c.write(frame(reply));
       });
     }, () => { this.counters.malformed++; c.destroy(); }));
@@ -176,7 +180,9 @@ export class DnsProxy {
   }
 
   /** One query from a pod: the bytes to send back, or null (dropped). */
-  async handle(buf: Buffer, src: string, l: DnsListener, proto: L4, exchange: () => Exchange): Promise<Buffer | null> {
+  async handle(buf: Buffer, src: string, l: DnsListener, proto: L4, exchange: () => Exchange, sport = 0): Promise<Buffer | null> {
+    const started = this.now();
+    const t0 = performance.now();
     this.counters.queries++;
     const pod = this.rules.pods[src];
     if (!pod) return this.drop('unknown-source');
@@ -185,8 +191,14 @@ export class DnsProxy {
     if (!allow) return this.drop('not-redirected');
     const q = checkQuery(buf);
     if (!q.ok) return this.drop(q.reason);
+    const record = (rcode: string, ips: string[], ttl: number, verdict: 'allowed' | 'refused' = 'allowed') => this.opts.onLookup?.({
+      time: started, podIp: src, pod: pod.pod, sport, protocol: proto, server: l.destination, serverPort: l.destinationPort,
+      upstream: l.upstream, upstreamPort: l.upstreamPort, query: q.query.name, qtype: q.query.qtype, rcode, ips, ttl,
+      verdict, by: allow.by ?? [], latencyMs: performance.now() - t0,
+    });
     if (!this.allowed(allow, q.query.name)) {
       this.counters.refused++;
+      record('REFUSED', [], 0, 'refused');
       return errorReply(buf, 'REFUSED');
     }
     this.counters.forwarded++;
@@ -203,11 +215,13 @@ export class DnsProxy {
         // Fail closed: an answer the pod could not use is not released.
         this.counters['nft-errors']++;
         this.opts.log?.(`nft: ${err instanceof Error ? err.message : String(err)}`);
+        record('SERVFAIL', [], 0);
         return errorReply(buf, 'SERVFAIL');
       }
     }
     answer.writeUInt16BE(q.query.id, 0);
     this.counters.answered++;
+    record(info.rcode, [...info.ipv4, ...info.ipv6], Number.isFinite(info.ttl) ? Math.max(info.ttl, this.opts.minTtl) : 0);
     return answer;
   }
 
