@@ -36,13 +36,19 @@ export class EngineHistory {
 
   /** The state in force at `timeMs` (events older than every state get the oldest one). */
   at(timeMs: number): { revision: number; engine: Engine } | null {
-    let s: State | undefined;
+    return this.inForce(timeMs, timeMs)[0] ?? null;
+  }
+
+  /** The states in force at some time in [fromMs, toMs], newest first. */
+  inForce(fromMs: number, toMs: number): { revision: number; engine: Engine }[] {
+    const out: { revision: number; engine: Engine }[] = [];
     for (let i = this.states.length - 1; i >= 0; i--) {
-      s = this.states[i]!;
-      if (s.since <= timeMs) break;
+      const s = this.states[i]!;
+      if (s.since > toMs && i > 0) continue;
+      s.engine ??= buildEngine(s.objects);
+      out.push({ revision: s.revision, engine: s.engine });
+      if (s.since <= fromMs) break;
     }
-    if (!s) return null;
-    s.engine ??= buildEngine(s.objects);
-    return { revision: s.revision, engine: s.engine };
+    return out;
   }
 }

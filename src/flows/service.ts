@@ -22,6 +22,12 @@ import { DEFAULT_BACKLOG, DEFAULT_HIGH_WATER } from './backlog.js';
 export const MIN_POLL_MS = 1000;
 /** The kernel sends logged packets in batches or after its 1 s flush timeout: an event is late, not lost, before this. */
 const SETTLE_MS = 2000;
+/**
+ * How long before its timestamp a logged packet may have passed the kernel. Forwarded packets carry no
+ * kernel timestamp into NFLOG (skb->tstamp is unset unless something enabled net timestamping), so
+ * the event's time is when the reader got it: the NFLOG flush timeout (1 s) and batching after the packet.
+ */
+export const EVENT_LAG_MS = 10_000;
 
 export interface FlowServiceOptions {
   node: string;
@@ -71,6 +77,8 @@ export class FlowService {
   readonly ring: FlowRing;
   readonly metrics: AgentMetrics;
   private readonly enricher = new Enricher();
+  /** For events re-explained with an earlier state (its own cache, so the main one is not thrashed). */
+  private readonly earlier = new Enricher(2000);
   /** The desired states the kernel enforced lately, by time: each event is explained by the one of its time. */
   readonly states = new EngineHistory();
   /** World names by IP (the DNS proxy's cache), and a version that changes with them. */
@@ -186,7 +194,18 @@ export class FlowService {
         continue;
       }
       this.enriched++;
-      const flow = this.enricher.flow({ node: this.o.node, engine, ...(names ? { names, namesVersion: this.namesVersion } : {}) }, code, p, r.timeMs);
+      const nameCtx = names ? { names, namesVersion: this.namesVersion } : {};
+      let flow = this.enricher.flow({ node: this.o.node, engine, ...nameCtx }, code, p, r.timeMs);
+      if (flow.disagreement) {
+        // Decided before a policy change the reader has not seen it pass: the state in force then explains it.
+        for (const s of this.states.inForce(r.timeMs - EVENT_LAG_MS, r.timeMs).slice(1)) {
+          const f = this.earlier.flow({ node: this.o.node, engine: s.engine, ...nameCtx }, code, p, r.timeMs);
+          if (!f.disagreement) {
+            flow = f;
+            break;
+          }
+        }
+      }
       if (flow.disagreement) {
         this.disagreements++;
         this.o.log?.(`VERDICT DISAGREEMENT ${flow.source.ip} -> ${flow.destination.ip}:${flow.destination.port ?? ''}: ${flow.disagreement}`);
