@@ -16,6 +16,8 @@ step() {
   local want=$1; shift
   local expect=''
   if [ "${1:-}" = --expect ]; then expect=$2; shift 2; fi
+  # The flows a later `flows` shows are those since this step started (not older ones that match too).
+  step_started=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
   printf '\n'; bold "$ podwall $*"
   local out
   out=$(node bin/podwall.js "$@" 2>&1)
@@ -32,6 +34,7 @@ step() {
 
 # step_fails ARGS... : like step, but the command must fail (any non-zero exit).
 step_fails() {
+  step_started=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
   printf '\n'; bold "$ podwall $*"
   local out
   out=$(node bin/podwall.js "$@" 2>&1)
@@ -65,16 +68,37 @@ wait_rotated() {
   failures=$((failures + 1))
 }
 
-# flows EXPECT ARGS... : `podwall observe ARGS...` once the flow log holds a flow matching EXPECT (the reader
-# is asynchronous: poll for up to 5 s), then show it like `step`.
+# flows EXPECT ARGS... : `podwall observe --since <start of the preceding step> ARGS...` once the flow log
+# holds a flow matching EXPECT (the reader is asynchronous: poll for up to 5 s), then show it like `step`.
+# Several `flows` in a row all look at the flows since that same step.
 flows() {
   local expect=$1; shift
+  local since=$step_started
   local i
   for i in $(seq 1 50); do
-    node bin/podwall.js observe "$@" 2>/dev/null | grep -qF -- "$expect" && break
+    node bin/podwall.js observe --since "$since" "$@" 2>/dev/null | grep -qF -- "$expect" && break
     sleep 0.1
   done
-  step 0 --expect "$expect" observe "$@"
+  step 0 --expect "$expect" observe --since "$since" "$@"
+  step_started=$since
+}
+
+# no_flows ARGS... : `podwall observe --since <start of the preceding step> ARGS...` shows nothing (checked
+# after the flows of that step had time to arrive: the reader's flush is 1 s).
+no_flows() {
+  local since=$step_started
+  sleep 1.5
+  printf '\n'; bold "$ podwall observe --since $since $*"
+  local out
+  out=$(node bin/podwall.js observe --since "$since" "$@" 2>&1)
+  if [ -n "$out" ]; then
+    printf '%s\n' "$out"
+    printf 'demo: expected no flows\n' >&2
+    failures=$((failures + 1))
+  else
+    printf '(no flows)\n'
+  fi
+  step_started=$since
 }
 
 cleanup() { node bin/podwall.js lab down >/dev/null 2>&1 || true; }
@@ -123,6 +147,9 @@ if [ "$(id -u)" -eq 0 ]; then
   say "apply warns, and curl fails because the pod's own DNS lookups are now dropped"
   step 0 --expect PW2021 apply -n demo -f examples/seed-cilium/allow-egress-to-specific-domain.yaml
   step_fails exec curl -n demo -- curl -sS -I --max-time 5 https://example.com
+  say "The flow log: the lookups are dropped at L3 (port 53 is not allowed), so the DNS proxy never sees them and learns nothing"
+  flows 'EGRESS DENIED' --last 2 --from-pod demo/curl --to-port 53 --verdict DROPPED
+  no_flows --type l7 --pod demo/curl
 
   say "The same policy with the DNS rule Cilium needs: lookups go through the DNS proxy, which allows what it saw answered"
   step 0 apply -n demo -f examples/seed-cilium-dns/allow-egress-to-specific-domain.yaml
@@ -130,6 +157,9 @@ if [ "$(id -u)" -eq 0 ]; then
   flows 'EGRESS ALLOWED' --last 1 --from-pod demo/curl --to-ip 198.18.0.10 --port 443
   step 28 exec curl -n demo -- curl -sS -I --max-time 3 https://blocked.com
   flows 'EGRESS DENIED' --last 1 --from-pod demo/curl --to-ip 198.18.0.30 --verdict DROPPED
+  say "The DNS proxy's L7 events (hubble observe --type l7): curl's lookups of blocked.com, allowed by the DNS rule (*) and answered;"
+  say "the connection to the answer is what toFQDNs does not allow"
+  flows 'dns-response proxy FORWARDED (DNS Answer "198.18.0.30"' --type l7 --pod demo/curl
   step 0 --expect example.com fqdn cache list -n demo
   step 0 --expect 'allowed' policy trace --from demo/curl --to example.com --port 443/TCP
 
