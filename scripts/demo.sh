@@ -159,7 +159,7 @@ if [ "$(id -u)" -eq 0 ]; then
   flows 'EGRESS DENIED' --last 1 --from-pod demo/curl --to-ip 198.18.0.30 --verdict DROPPED
   say "The DNS proxy's L7 events (hubble observe --type l7): curl's lookups of blocked.com, allowed by the DNS rule (*) and answered;"
   say "the connection to the answer is what toFQDNs does not allow"
-  flows 'dns-response proxy FORWARDED (DNS Answer "198.18.0.30"' --type l7 --pod demo/curl
+  flows 'dns-response proxy FORWARDED (DNS Answer "198.18.0.30"' --type l7 --pod demo/curl --fqdn blocked.com
   step 0 --expect example.com fqdn cache list -n demo
   step 0 --expect 'allowed' policy trace --from demo/curl --to example.com --port 443/TCP
 
