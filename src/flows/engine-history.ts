@@ -36,6 +36,12 @@ export class EngineHistory {
 
   /** The state in force at `timeMs` (events older than every state get the oldest one). */
   at(timeMs: number): { revision: number; engine: Engine } | null {
+    // Almost every event is of the newest state: no search, no allocation.
+    const last = this.states[this.states.length - 1];
+    if (last && last.since <= timeMs) {
+      last.engine ??= buildEngine(last.objects);
+      return { revision: last.revision, engine: last.engine };
+    }
     return this.inForce(timeMs, timeMs)[0] ?? null;
   }
 
