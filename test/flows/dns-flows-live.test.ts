@@ -89,7 +89,13 @@ describe.skipIf(!isRoot)('DNS proxy lookups as L7 flows, world names, flows expl
       policies: [{ kind: 'CiliumNetworkPolicy', namespace: 'demo', name: 'fqdn', direction: 'egress', rule: 0, action: 'allow', l7: 'dns' }],
     });
     expect(answer.l7!.dns.ttl).toBeGreaterThan(0);
-    const conn = await waitFlow('the connection to example.com', (x) => x.type === 'L3_L4' && x.destination.ip === '198.18.0.10' && x.verdict === 'FORWARDED' && Date.parse(x.time) >= Date.parse(answer.time));
+    // The agent reads the proxy's cache at its next poll (200 ms): a connection whose event is read before
+    // that may lack the name, so the named one is the next connection, once the name is known.
+    await waitFor(async () => (await (await fetch(`http://127.0.0.1:${readStatus(statusPath(lab.stateDir, 'node1'))!.api!}/metrics`)).text())
+      .match(/podwall_dns_proxy_cache_names\{node="node1"\} [1-9]/) ?? undefined, { timeoutMs: 5000, what: 'the agent to read the cache' });
+    const second = Date.now();
+    expect((await https('https://example.com')).stdout).toBe('200');
+    const conn = await waitFlow('the connection to example.com', (x) => x.type === 'L3_L4' && x.destination.ip === '198.18.0.10' && x.verdict === 'FORWARDED' && Date.parse(x.time) >= second);
     expect(conn.destination.names).toContain('example.com');
     expect(conn.disagreement).toBeUndefined();
 
