@@ -17,6 +17,7 @@ import { lintCommand } from './commands/lint.js';
 import { policyCommand } from './commands/policy.js';
 import { validateCommand } from './commands/validate.js';
 import { conformanceCommand } from './commands/conformance.js';
+import { uiCommand } from './commands/ui.js';
 
 export function buildProgram(): Command {
   const program = new Command('podwall')
@@ -48,6 +49,7 @@ Examples:
   program.addCommand(labelCommand(labHooks));
   program.addCommand(deleteCommand(labHooks));
   program.addCommand(conformanceCommand());
+  program.addCommand(uiCommand());
   exitOverrideAll(program);
   return program;
 }

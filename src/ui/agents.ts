@@ -1,0 +1,44 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** An agent's flow API (src/flows/flow.ts), as its status file `<stateDir>/agent-<node>.json` names it. */
+export interface AgentEndpoint {
+  node: string;
+  /** Base URL, e.g. http://127.0.0.1:9301; undefined when the status file names no API (an older agent). */
+  url?: string;
+}
+
+/** `api` in a status file: a port on 127.0.0.1, `host:port`, or a URL. */
+export function apiUrl(api: unknown): string | undefined {
+  if (typeof api === 'number' && Number.isInteger(api) && api > 0 && api < 65536) return `http://127.0.0.1:${api}`;
+  if (typeof api !== 'string' || api === '') return undefined;
+  const url = /^https?:\/\//.test(api) ? api : `http://${api}`;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every agent of the lab whose status file exists, sorted by node. */
+export function discoverAgents(stateDir: string): AgentEndpoint[] {
+  let names: string[];
+  try {
+    names = readdirSync(stateDir);
+  } catch {
+    return [];
+  }
+  const out: AgentEndpoint[] = [];
+  for (const name of names) {
+    const m = /^agent-(.+)\.json$/.exec(name);
+    if (!m) continue;
+    try {
+      const status = JSON.parse(readFileSync(join(stateDir, name), 'utf8')) as { node?: string; api?: unknown };
+      const url = apiUrl(status.api);
+      out.push({ node: status.node ?? m[1]!, ...(url ? { url } : {}) });
+    } catch {
+      // Half-written or removed between readdir and read: the next discovery pass sees it.
+    }
+  }
+  return out.sort((a, b) => a.node.localeCompare(b.node));
+}
