@@ -1,5 +1,6 @@
 import type { Flow } from '../../src/flows/flow.js';
 import type { ClusterView, SourceStatus } from '../../src/ui/protocol.js';
+import './perf.js';
 
 /** Flows the browser keeps (the server keeps as many for new connections). */
 export const MAX_FLOWS = 100_000;
@@ -37,7 +38,11 @@ export class LiveData {
       for (const f of batch) this.flows.push(f);
       if (this.flows.length > MAX_FLOWS * 1.2) this.flows = this.flows.slice(-MAX_FLOWS);
     }));
-    es.addEventListener('ready', () => this.set(() => { this.ready = true; this.readyAt = performance.now(); }));
+    es.addEventListener('ready', () => this.set(() => {
+      this.ready = true;
+      this.readyAt = performance.now();
+      window.__podwall!.readyAt = this.readyAt;
+    }));
   }
 
   close(): void {
