@@ -11,6 +11,7 @@ import { planNode } from './plan.js';
 import { statusPath, writeStatus } from './status.js';
 import { localPods, PodReconciler } from './pods.js';
 import { labContext, nodeNetns } from '../lab/names.js';
+import { startAgentFlows } from '../flows/agent-flows.js';
 
 export interface AgentOptions {
   node: string;
@@ -31,6 +32,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const executor: NftExecutor = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix) });
   const pods = new PodReconciler(opts.node, ctx);
   const file = statusPath(opts.stateDir, opts.node);
+  // Flow events, their HTTP API and /metrics (src/flows): up before the first pass, so its status names the port.
+  const flows = await startAgentFlows(opts.node, nodeNetns(opts.node, ctx.prefix), executor);
   const agent = new Agent<ApiObject, Ruleset, NftJson>({
     node: opts.node,
     revision: () => store.revision(),
@@ -38,12 +41,15 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       const s = store.list();
       return { revision: s.revision, objects: s.objects, enforcement: s.settings.networkPolicy };
     },
-    plan: (prev, desired) => planNode(opts.node, prev, desired),
-    apply: (tx) => executor.apply(tx),
+    plan: (prev, desired) => {
+      flows.planned(desired);
+      return planNode(opts.node, prev, desired);
+    },
+    apply: (tx) => flows.apply(() => executor.apply(tx)),
     current: async () => parseListing(await executor.list()),
     prepare: (desired) => pods.prepare(localPods(desired.objects, opts.node)),
     complete: () => pods.complete(),
-    report: (s) => writeStatus(file, s),
+    report: (s) => writeStatus(file, flows.report(s)),
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   }, { pollMs: opts.pollMs ?? 5, retryMs: 1000 });
@@ -60,6 +66,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     await agent.run();
   } finally {
     clearInterval(orphanCheck);
+    await flows.stop();
     executor.close();
     store.close();
   }

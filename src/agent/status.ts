@@ -16,6 +16,10 @@ export interface AgentStatus {
   lastApplyKind: 'full' | 'incremental' | null;
   lastError: string | null;
   updatedAt: string;
+  /** Port of the flow API and /metrics on 127.0.0.1 (src/flows/flow.ts); null when it could not start. */
+  api?: number | null;
+  /** The flow reader and ring as of this report (src/flows/service.ts FlowServiceInfo); live at GET /v1/status. */
+  flows?: import('../flows/service.js').FlowServiceInfo;
 }
 
 export function statusPath(stateDir: string, node: string): string {

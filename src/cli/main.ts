@@ -18,6 +18,7 @@ import { policyCommand } from './commands/policy.js';
 import { validateCommand } from './commands/validate.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { uiCommand } from './commands/ui.js';
+import { observeCommand } from './commands/observe.js';
 
 export function buildProgram(): Command {
   const program = new Command('podwall')
@@ -50,6 +51,7 @@ Examples:
   program.addCommand(deleteCommand(labHooks));
   program.addCommand(conformanceCommand());
   program.addCommand(uiCommand());
+  program.addCommand(observeCommand());
   exitOverrideAll(program);
   return program;
 }

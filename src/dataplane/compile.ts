@@ -1,5 +1,6 @@
 import type { Engine } from '../engine/engine.js';
 import { runs, sideElements } from './elements.js';
+import { DEFAULT_FLOW_LOG, flowLogSets, withFlowLog, type FlowLogOptions } from './flow-log.js';
 import { identities, type Identities } from './identity.js';
 import { portRanges, type ProtocolRanges } from './ports.js';
 import { component, FAMILY, rule, TABLE, type Chain, type Element, type Field, type NamedSet, type Rule, type Ruleset, type Table } from './ruleset.js';
@@ -15,6 +16,8 @@ export interface CompileOptions {
   enforcement: Enforcement;
   /** Addresses in it that no pod holds are dropped (fail closed). Default 10.244.0.0/16. */
   podCidr?: string;
+  /** Flow events to NFLOG (src/dataplane/flow-log.ts); null: none. Default DEFAULT_FLOW_LOG. */
+  flowLog?: FlowLogOptions | null;
 }
 
 /** What compile decided, besides the ruleset: for explanations, tests and size reports. */
@@ -127,10 +130,12 @@ export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled 
   const egress = sideTables(engine, ids, ranges, 'egress');
   const ingress = sideTables(engine, ids, ranges, 'ingress');
   const open = { egress: egress.filter((t) => t.open).map((t) => t.subject), ingress: ingress.filter((t) => t.open).map((t) => t.subject) };
+  const log = opts.flowLog === undefined ? DEFAULT_FLOW_LOG : opts.flowLog;
+  const chains = enforcingChains(ids);
   const table: Table = {
     family: FAMILY, name: TABLE,
-    sets: sets(ids, sideElements(egress, ranges, ids), sideElements(ingress, ranges, ids), open),
-    chains: enforcingChains(ids),
+    sets: [...sets(ids, sideElements(egress, ranges, ids), sideElements(ingress, ranges, ids), open), ...(log ? flowLogSets(log) : [])],
+    chains: log ? withFlowLog(chains, log, { egress: CHAIN_NAMES.egress, ingress: CHAIN_NAMES.ingress, bases: [CHAIN_NAMES.forward, CHAIN_NAMES.input] }) : chains,
   };
   return { ids, ranges, ruleset: { tables: [table] } };
 }

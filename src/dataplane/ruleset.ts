@@ -34,12 +34,14 @@ export interface NamedSet {
   map?: KeyType;
   flags: readonly SetFlag[];
   elements: readonly Element[];
-  /** Elements written by someone else (the DNS proxy fills `fqdn`): diffs leave them alone. */
+  /** Elements written by someone else (the DNS proxy fills `fqdn`, the kernel a meter's set): diffs leave them alone. */
   external?: boolean;
+  /** A set the kernel fills from rules (`update @set`): its default element timeout (s) and size. */
+  dynamic?: { timeout: number; size: number };
 }
 
 /** Packet and connection fields a rule can read. */
-export const FIELDS = ['ip saddr', 'ip daddr', 'meta mark', 'ct mark', 'meta l4proto', 'th dport'] as const;
+export const FIELDS = ['ip saddr', 'ip daddr', 'meta mark', 'ct mark', 'meta l4proto', 'th sport', 'th dport'] as const;
 export type Field = (typeof FIELDS)[number];
 export type AddrField = 'ip saddr' | 'ip daddr';
 export type MarkField = 'meta mark' | 'ct mark';
@@ -58,7 +60,17 @@ export type Match =
   | { type: 'equals'; field: MarkField; value: number };
 
 /** `meta mark set ip saddr map @ident`, `ct mark set 1`. A failed map lookup ends the rule (as in the kernel). */
-export type Statement = { type: 'set'; field: MarkField; value: number | { map: string; key: AddrField } };
+export type Statement =
+  | { type: 'set'; field: MarkField; value: number | { map: string; key: AddrField } }
+  /** An anonymous `counter` (read back from the listing). */
+  | { type: 'counter' }
+  /** `log group N prefix "..."`: the packet to NFLOG group `group` (src/dataplane/flow-log.ts). */
+  | { type: 'log'; group: number; prefix: string; snaplen?: number; queueThreshold?: number }
+  /**
+   * `update @set { fields limit rate over R/second burst B packets }`: a per-key meter that ends the rule
+   * (NFT_BREAK) unless that key's packets exceed the rate, so the rule acts only on the excess.
+   */
+  | { type: 'meter-over'; set: string; fields: readonly Field[]; rate: number; burst: number };
 
 export type Verdict = { type: 'accept' } | { type: 'drop' } | { type: 'return' } | { type: 'jump'; chain: string };
 

@@ -41,6 +41,7 @@ function field(s: State, f: Field): number | null {
     case 'meta mark': return s.metaMark;
     case 'ct mark': return s.ctMark;
     case 'meta l4proto': return s.proto;
+    case 'th sport': return PORT_PROTOS.has(s.proto) ? 0 : null;
     case 'th dport': return PORT_PROTOS.has(s.proto) ? s.packet.dport : null;
   }
 }
@@ -75,6 +76,9 @@ function matches(table: Table, s: State, m: Match): boolean {
 /** Run statements; false when a map lookup failed, which ends the rule (NFT_BREAK). */
 function run(table: Table, s: State, statements: readonly Statement[]): boolean {
   for (const st of statements) {
+    // Counters and logs do not change the verdict; a meter is never over its rate for the one packet simulated.
+    if (st.type === 'counter' || st.type === 'log') continue;
+    if (st.type === 'meter-over') return false;
     let v: number;
     if (typeof st.value === 'number') v = st.value;
     else {

@@ -50,6 +50,10 @@ export interface DnsInfo {
   ttl?: number;
 }
 
+/** Hubble's policy_match_type: how the deciding side matched (none for drops, all when no policy isolates). */
+export const POLICY_MATCH_TYPES = ['none', 'L3-Only', 'L3-L4', 'L4-Only', 'all'] as const;
+export type PolicyMatchType = (typeof POLICY_MATCH_TYPES)[number];
+
 export interface Flow {
   /** Monotonic per node; with `node` unique. */
   seq: number;
@@ -69,6 +73,10 @@ export interface Flow {
   reason: string;
   /** For drops: the smallest change that would allow it, e.g. "label pod demo/client app=client". */
   suggestion?: string;
+  /** How the deciding side matched, for compact output's `policy-verdict:<type>`. */
+  policyMatchType?: PolicyMatchType;
+  /** Set when the kernel's verdict and the engine's differ (a bug): what each said. Counted in /metrics. */
+  disagreement?: string;
   /** L7 DNS events from the DNS proxy. */
   l7?: { dns: DnsInfo };
 }

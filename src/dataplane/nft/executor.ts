@@ -15,6 +15,8 @@ export interface NftExecutor {
   apply(json: NftJson | string): Promise<void>;
   /** The current table as nft JSON (`nft -j list table inet podwall`), or null when there is none. */
   list(): Promise<unknown | null>;
+  /** A read-only listing as nft JSON, e.g. `['list', 'chain', 'inet', 'podwall', 'egress_check']`; null when it does not exist. */
+  query(words: readonly string[]): Promise<unknown | null>;
   close(): void;
 }
 
@@ -94,8 +96,11 @@ export function nativeExecutor(opts: ExecutorOptions = {}): NftExecutor {
       const r = await run(input);
       if (r.rc !== 0) throw new NftApplyError(r.error || `nft returned ${r.rc}`, input);
     },
-    async list() {
-      const cmd = listCommand(opts).join(' ');
+    list() {
+      return this.query(listCommand(opts));
+    },
+    async query(words) {
+      const cmd = words.join(' ');
       const r = await run(cmd);
       if (r.rc !== 0) {
         if (isMissing(r.error)) return null;
@@ -150,8 +155,11 @@ export function processExecutor(opts: ExecutorOptions = {}): NftExecutor {
       });
       if (r.code !== 0) throw new NftApplyError(r.stderr || `nft exited with ${r.code}`, input);
     },
-    async list() {
-      const args = ['-j', ...listCommand(opts)];
+    list() {
+      return this.query(listCommand(opts));
+    },
+    async query(words) {
+      const args = ['-j', ...words];
       const r = await queue(() => spawnNft(args, null, opts.netns));
       if (r.code !== 0) {
         if (isMissing(r.stderr)) return null;

@@ -22,6 +22,7 @@ const FIELD_EXPR: Record<Field, unknown> = {
   'meta mark': { meta: { key: 'mark' } },
   'ct mark': { ct: { key: 'mark' } },
   'meta l4proto': { meta: { key: 'l4proto' } },
+  'th sport': { payload: { protocol: 'th', field: 'sport' } },
   'th dport': { payload: { protocol: 'th', field: 'dport' } },
 };
 
@@ -94,7 +95,10 @@ export function renderFlush(table: Pick<Table, 'family' | 'name'>, set: NamedSet
 
 function renderSet(t: Table, s: NamedSet): NftCommand {
   const type = s.type.length === 1 ? s.type[0] : [...s.type];
-  const body = { ...where(t), name: s.name, type, ...(s.map ? { map: s.map } : {}), ...(s.flags.length ? { flags: [...s.flags] } : {}) };
+  const body = {
+    ...where(t), name: s.name, type, ...(s.map ? { map: s.map } : {}), ...(s.flags.length ? { flags: [...s.flags] } : {}),
+    ...(s.dynamic ? { timeout: s.dynamic.timeout, size: s.dynamic.size } : {}),
+  };
   return { add: { [s.map ? 'map' : 'set']: body } };
 }
 
@@ -120,6 +124,21 @@ function matchExpr(m: Match): unknown {
 }
 
 function statementExpr(s: Statement): unknown {
+  switch (s.type) {
+    case 'counter': return { counter: null };
+    case 'log': {
+      if (!/^[\x20-\x7e]{0,127}$/.test(s.prefix)) throw new InternalError(`invalid log prefix ${JSON.stringify(s.prefix)}`);
+      const extra = { ...(s.snaplen !== undefined ? { snaplen: s.snaplen } : {}), ...(s.queueThreshold !== undefined ? { 'queue-threshold': s.queueThreshold } : {}) };
+      return { log: { prefix: s.prefix, group: s.group, ...extra } };
+    }
+    case 'meter-over': return {
+      set: { op: 'update', elem: keyExpr(s.fields), set: `@${s.set}`, stmt: [{ limit: { rate: s.rate, burst: s.burst, per: 'second', inv: true } }] },
+    };
+    case 'set': return mangleExpr(s);
+  }
+}
+
+function mangleExpr(s: Extract<Statement, { type: 'set' }>): unknown {
   const v = typeof s.value === 'number' ? value('mark', s.value) : { map: { key: FIELD_EXPR[s.value.key], data: `@${s.value.map}` } };
   return { mangle: { key: FIELD_EXPR[s.field], value: v } };
 }
@@ -234,7 +253,8 @@ export function parseListing(listing: unknown, name = TABLE): Ruleset | null {
       const type = (Array.isArray(s.type) ? s.type : [s.type]) as KeyType[];
       const map = s.map as KeyType | undefined;
       sets.push({
-        name: String(s.name), type, ...(map ? { map } : {}), flags: ((s.flags as SetFlag[] | undefined) ?? []),
+        // nft lists `dynamic` for sets that rules update, but does not accept it as input: the AST leaves it out.
+        name: String(s.name), type, ...(map ? { map } : {}), flags: ((s.flags as string[] | undefined) ?? []).filter((f): f is SetFlag => f !== 'dynamic'),
         elements: ((s.elem as unknown[] | undefined) ?? []).map((e) => parseElem(type, map, e)),
       });
     }

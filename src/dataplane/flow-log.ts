@@ -1,0 +1,136 @@
+/**
+ * Flow events from the dataplane (issue 6): every rule of the enforcing chains that decides a new
+ * connection also sends its packet to NFLOG, with a prefix naming the decision. The chains' first rule
+ * accepts established and related packets, so only the first packet of a connection (or of a UDP flow)
+ * reaches these rules. Repeated drops of the same flow (SYN retries, a UDP flood from one socket) are
+ * cut by a per-flow meter: packets over its rate are dropped without a log and counted.
+ *
+ * Pure: a transformation of the chains `compile` builds, so the compiler stays as it is and the
+ * decisions are found by what the rules look up (the sets of compile.ts), not by their position.
+ */
+import { rule, type Chain, type Field, type Match, type NamedSet, type Rule, type Statement } from './ruleset.js';
+
+/** What each logging rule decided, as the log prefix carries it (`pw:E1`). */
+export const DECISIONS = {
+  /** Source pod not isolated for egress. */
+  E0: { direction: 'egress', verdict: 'accept', what: 'open' },
+  /** Allowed by a policy's egress rule. */
+  E1: { direction: 'egress', verdict: 'accept', what: 'rule' },
+  /** Allowed to an address the DNS proxy learned (toFQDNs). */
+  E2: { direction: 'egress', verdict: 'accept', what: 'fqdn' },
+  /** Egress default deny (or a deny rule: the engine tells which). */
+  E3: { direction: 'egress', verdict: 'drop', what: 'deny' },
+  I0: { direction: 'ingress', verdict: 'accept', what: 'open' },
+  I1: { direction: 'ingress', verdict: 'accept', what: 'rule' },
+  I3: { direction: 'ingress', verdict: 'drop', what: 'deny' },
+  /** A source address in the pod CIDR that no pod holds (fail closed). */
+  U0: { direction: 'egress', verdict: 'drop', what: 'unknown-source' },
+  /** A destination address in the pod CIDR that no pod holds. */
+  U1: { direction: 'ingress', verdict: 'drop', what: 'unknown-destination' },
+} as const;
+export type DecisionCode = keyof typeof DECISIONS;
+export type DecisionInfo = (typeof DECISIONS)[DecisionCode];
+
+/** Every prefix starts with this, so the reader can ignore other logs sent to the same group. */
+export const PREFIX_TAG = 'pw:';
+export const METER_SET = 'flowlog_drops';
+
+export interface FlowLogOptions {
+  /** NFLOG group (per network namespace). */
+  group: number;
+  /** Per-flow drop logs allowed per second before the meter suppresses them, and the burst. */
+  dropRate: number;
+  dropBurst: number;
+  /** Seconds a flow stays in the meter after its last drop; the meter's size bounds its memory. */
+  meterTimeout: number;
+  meterSize: number;
+  /** Bytes of each packet sent to the reader: IPv4 and TCP/UDP headers are enough. */
+  snaplen: number;
+}
+
+export const DEFAULT_FLOW_LOG: FlowLogOptions = { group: 100, dropRate: 5, dropBurst: 10, meterTimeout: 30, meterSize: 65_536, snaplen: 64 };
+
+/** The 5-tuple: one meter entry per flow. */
+const FLOW_KEY: readonly Field[] = ['ip saddr', 'ip daddr', 'meta l4proto', 'th sport', 'th dport'];
+
+export function prefixOf(code: DecisionCode): string {
+  return `${PREFIX_TAG}${code}`;
+}
+
+/** The decision of a log prefix, or null for someone else's log. */
+export function decisionOf(prefix: string): DecisionCode | null {
+  if (!prefix.startsWith(PREFIX_TAG)) return null;
+  const code = prefix.slice(PREFIX_TAG.length).replace(/\0.*$/s, '').trim();
+  return Object.hasOwn(DECISIONS, code) ? (code as DecisionCode) : null;
+}
+
+/** The chains whose rules decide: the egress and ingress checks, and the base chains' fail-closed drops. */
+export interface FlowLogChains {
+  egress: string;
+  ingress: string;
+  bases: readonly string[];
+}
+
+const looksUp = (r: Rule, set: string) => r.match.some((m) => m.type === 'lookup' && m.set === set);
+const prefixOn = (r: Rule, field: 'ip saddr' | 'ip daddr') => r.match.some((m) => m.type === 'prefix' && m.field === field);
+
+/** Which decision a rule of the enforcing chains makes, or null for a rule that decides nothing. */
+export function classify(chain: string, r: Rule, names: FlowLogChains): DecisionCode | null {
+  const v = r.verdict?.type;
+  if (chain === names.egress) {
+    if (v === 'return' && looksUp(r, 'egress_open')) return 'E0';
+    if (v === 'return' && looksUp(r, 'egress')) return 'E1';
+    if (v === 'return' && looksUp(r, 'fqdn')) return 'E2';
+    if (v === 'drop') return 'E3';
+  } else if (chain === names.ingress) {
+    if (v === 'return' && looksUp(r, 'ingress_open')) return 'I0';
+    if (v === 'return' && looksUp(r, 'ingress')) return 'I1';
+    if (v === 'drop') return 'I3';
+  } else if (names.bases.includes(chain) && v === 'drop') {
+    if (prefixOn(r, 'ip saddr')) return 'U0';
+    if (prefixOn(r, 'ip daddr')) return 'U1';
+  }
+  return null;
+}
+
+function text(r: Rule): string {
+  return r.comment.replace(/ #[^ ]*$/, '');
+}
+
+/** The rule again, with a counter and a log before its verdict. */
+function logged(r: Rule, code: DecisionCode, o: FlowLogOptions): Rule {
+  const log: Statement = { type: 'log', group: o.group, prefix: prefixOf(code), snaplen: o.snaplen };
+  return rule(`${text(r)}; flow log ${code}`, r.match, r.verdict, [...(r.statements ?? []), { type: 'counter' }, log]);
+}
+
+/** Before a logged drop: the same match, dropping without a log what exceeds the flow's rate (counted). */
+function suppressor(match: readonly Match[], code: DecisionCode, o: FlowLogOptions): Rule {
+  const meter: Statement = { type: 'meter-over', set: METER_SET, fields: FLOW_KEY, rate: o.dropRate, burst: o.dropBurst };
+  return rule(`repeated drops of one flow over ${o.dropRate}/s: not logged; flow log ${code} suppressed`, match, { type: 'drop' }, [meter, { type: 'counter' }]);
+}
+
+/**
+ * The chains with flow logging: each deciding rule logs (counted), and each logged drop is preceded
+ * by the per-flow meter. `names` are the egress and ingress check chains.
+ *
+ * @example
+ * const chains = withFlowLog(enforcingChains(ids), DEFAULT_FLOW_LOG, { egress: 'egress_check', ingress: 'ingress_check', bases: ['forward', 'input'] });
+ */
+export function withFlowLog(chains: readonly Chain[], o: FlowLogOptions, names: FlowLogChains): Chain[] {
+  return chains.map((c) => ({
+    ...c,
+    rules: c.rules.flatMap((r) => {
+      const code = classify(c.name, r, names);
+      if (!code) return [r];
+      return DECISIONS[code].verdict === 'drop' ? [suppressor(r.match, code, o), logged(r, code, o)] : [logged(r, code, o)];
+    }),
+  }));
+}
+
+/** The meter's set: filled by the kernel, so its elements are never diffed. */
+export function flowLogSets(o: FlowLogOptions): NamedSet[] {
+  return [{
+    name: METER_SET, type: ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service', 'inet_service'], flags: ['timeout'], elements: [],
+    external: true, dynamic: { timeout: o.meterTimeout, size: o.meterSize },
+  }];
+}

@@ -1,0 +1,46 @@
+/** The kernel's side of the flow log: packet counters of the log rules and of the per-flow meters. */
+import { DECISIONS, decisionOf } from '../dataplane/flow-log.js';
+import { CHAIN_NAMES } from '../dataplane/compile.js';
+import { FAMILY, TABLE } from '../dataplane/ruleset.js';
+
+export interface KernelCounts {
+  /** Packets the log rules sent to NFLOG. */
+  logged: number;
+  forwarded: number;
+  dropped: number;
+  /** Repeated drops the meters kept out of the log. */
+  suppressed: number;
+}
+
+type Expr = Record<string, unknown>;
+
+/** Sum the counters of one chain listing (`nft -j list chain ...`). */
+export function countersOf(listing: unknown, into: KernelCounts): KernelCounts {
+  const items = ((listing as { nftables?: Expr[] } | null)?.nftables ?? []);
+  for (const item of items) {
+    const rule = item.rule as { expr?: Expr[] } | undefined;
+    if (!rule?.expr) continue;
+    const counter = rule.expr.find((e) => e.counter && typeof e.counter === 'object')?.counter as { packets?: number } | undefined;
+    if (!counter) continue;
+    const log = rule.expr.find((e) => e.log)?.log as { prefix?: string } | undefined;
+    const code = log?.prefix ? decisionOf(log.prefix) : null;
+    const n = counter.packets ?? 0;
+    if (code) {
+      into.logged += n;
+      if (DECISIONS[code].verdict === 'drop') into.dropped += n;
+      else into.forwarded += n;
+    } else if (rule.expr.some((e) => (e.set as { op?: string } | undefined)?.op === 'update')) {
+      into.suppressed += n;
+    }
+  }
+  return into;
+}
+
+/** Counters of all enforcing chains in the node's table, through a read-only nft query. */
+export async function kernelCounts(query: (words: readonly string[]) => Promise<unknown | null>): Promise<KernelCounts> {
+  const out: KernelCounts = { logged: 0, forwarded: 0, dropped: 0, suppressed: 0 };
+  for (const chain of Object.values(CHAIN_NAMES)) {
+    countersOf(await query(['list', 'chain', FAMILY, TABLE, chain]).catch(() => null), out);
+  }
+  return out;
+}
