@@ -64,7 +64,7 @@ export function App() {
     <div class="app">
       <header>
         <div class="brand">podwall</div>
-        <span class={`status ${live ? 'ok' : 'bad'}`} data-testid="connection">{live ? '● live' : data.connection === 'connecting' ? '● connecting…' : '● disconnected'}</span>
+        <span class={`status ${live ? 'ok' : 'bad'}`} data-testid="live-status">{live ? '● live' : data.connection === 'connecting' ? '● connecting…' : '● disconnected'}</span>
         <span class="sources" data-testid="sources">
           {data.sources.length === 0 && <span class="chip muted" title="No agent status file in the state dir">no agents</span>}
           {data.sources.map((s) => (

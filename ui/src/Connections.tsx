@@ -5,7 +5,7 @@ import { VirtualList } from './VirtualList.js';
 
 /** The map's edges as a list: the same data, readable and searchable by eye, newest activity first. */
 export function Connections({ edges, selected, onSelect }: { edges: readonly MapEdge[]; selected?: string; onSelect(key: string): void }) {
-  const sorted = [...edges].sort((a, b) => (a.last.time < b.last.time ? 1 : a.last.time > b.last.time ? -1 : a.key.localeCompare(b.key)));
+  const sorted = [...edges].sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : a.key.localeCompare(b.key)));
   if (sorted.length === 0) return <div class="empty">No connections yet.</div>;
   const header = (
     <div class="row head conn-row" role="row">
@@ -28,7 +28,7 @@ export function Connections({ edges, selected, onSelect }: { edges: readonly Map
             data-testid="connection"
             data-from={e.from}
             data-to={e.to}
-            data-verdict={e.last.verdict}
+            data-verdict={e.verdict}
             onClick={() => onSelect(e.key)}
           >
             <span>{e.from.replace(/^(world|host|ip):/, '')}</span>
@@ -36,8 +36,8 @@ export function Connections({ edges, selected, onSelect }: { edges: readonly Map
             <span>{e.ports.join(', ')}</span>
             <span class="num ok">{fmt(e.forwarded)}</span>
             <span class="num bad">{fmt(e.dropped)}</span>
-            <span><Verdict v={e.last.verdict} /></span>
-            <span class="mono">{flowTime(e.last.time)}</span>
+            <span><Verdict v={e.verdict} /></span>
+            <span class="mono">{flowTime(e.time)}</span>
           </div>
         );
       }}

@@ -48,7 +48,7 @@ export function FlowExplain({ flow, cluster, title }: { flow: Flow; cluster: Clu
                 <li key={i}>
                   <span class={p.action === 'deny' || flow.verdict === 'DROPPED' ? 'bad' : 'ok'}>{kindName(p)} <b>{policyName(p)}</b></span>
                   <div class="muted">{policyRole(p)}</div>
-                  {view && <PolicyCard p={view} highlightRule={p} />}
+                  {view && <PolicyCard p={view} highlightRule={{ direction: p.direction, action: p.action, ...(p.rule !== undefined ? { index: p.rule } : {}) }} />}
                 </li>
               );
             })}
@@ -84,8 +84,14 @@ export function Details({ sel, cluster, model, flowCount }: { sel?: Selection; c
         <p>
           <span class="ok">✓ {fmt(e.forwarded)} forwarded</span> · <span class="bad">✕ {fmt(e.dropped)} dropped</span> · {e.ports.join(', ')}
         </p>
-        <FlowExplain flow={e.last} cluster={cluster} title="Latest flow" />
-        {e.lastDrop && e.lastDrop !== e.last && <FlowExplain flow={e.lastDrop} cluster={cluster} title="Latest drop" />}
+        <h4>Latest connection: {e.verdict === 'DROPPED' ? 'dropped' : 'forwarded'}</h4>
+        {e.lastEvents.map((f) => <FlowExplain key={`${f.node}/${f.seq}`} flow={f} cluster={cluster} title={f.trafficDirection === 'EGRESS' ? 'At egress (source side)' : 'At ingress (destination side)'} />)}
+        {e.verdict === 'FORWARDED' && e.lastDropEvents && (
+          <>
+            <h4>Latest dropped connection</h4>
+            {e.lastDropEvents.filter((f) => f.verdict === 'DROPPED').map((f) => <FlowExplain key={`${f.node}/${f.seq}`} flow={f} cluster={cluster} />)}
+          </>
+        )}
       </div>
     );
   }

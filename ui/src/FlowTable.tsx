@@ -36,7 +36,7 @@ export function FlowTable({ flows, selected, onSelect }: { flows: readonly Flow[
             <span title={f.source.ip}>{endpointWithPort(f.source)}</span>
             <span title={f.destination.ip}>{endpointWithPort(f.destination)}</span>
             <span>{f.type === 'L7' ? 'DNS' : f.l4.protocol}</span>
-            <span>{f.trafficDirection === 'INGRESS' ? 'in' : 'out'}</span>
+            <span>{f.trafficDirection === 'INGRESS' ? 'ingress' : 'egress'}</span>
             <span><Verdict v={f.verdict} /></span>
             <span class="reason" title={f.reason}>{f.reason}</span>
           </div>

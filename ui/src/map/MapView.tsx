@@ -69,7 +69,7 @@ export function MapView(props: MapViewProps) {
       perf.drawnAt = performance.now();
       window.__podwall!.map = {
         nodes: props.model.nodes.size,
-        edges: props.model.edges.map((e) => ({ from: e.from, to: e.to, verdict: e.last.verdict, forwarded: e.forwarded, dropped: e.dropped })),
+        edges: props.model.edges.map((e) => ({ from: e.from, to: e.to, verdict: e.verdict, forwarded: e.forwarded, dropped: e.dropped })),
       };
     }
   });
@@ -154,10 +154,10 @@ export function MapView(props: MapViewProps) {
 function Legend() {
   return (
     <div class="legend" aria-label="Legend">
-      <div><svg width="34" height="10"><line x1="2" y1="5" x2="32" y2="5" stroke={COLORS.forwarded} stroke-width="3" /></svg> forwarded (latest flow)</div>
-      <div><svg width="34" height="10"><line x1="2" y1="5" x2="32" y2="5" stroke={COLORS.dropped} stroke-width="3" stroke-dasharray="7 4" /></svg> dropped (latest flow)</div>
+      <div><svg width="34" height="10"><line x1="2" y1="5" x2="32" y2="5" stroke={COLORS.forwarded} stroke-width="3" /></svg> forwarded (latest connection)</div>
+      <div><svg width="34" height="10"><line x1="2" y1="5" x2="32" y2="5" stroke={COLORS.dropped} stroke-width="3" stroke-dasharray="7 4" /></svg> dropped (latest connection)</div>
       <div><span class="dot" style={{ background: COLORS.pod }} /> pod <span class="dot" style={{ background: COLORS.world }} /> world <span class="dot" style={{ background: COLORS.host }} /> node</div>
-      <div class="muted">✓ forwarded · ✕ dropped counts · boxes are namespaces</div>
+      <div class="muted">✓ forwarded · ✕ dropped: connections · boxes: namespaces</div>
     </div>
   );
 }

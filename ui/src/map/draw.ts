@@ -33,7 +33,7 @@ function drawEdge(ctx: CanvasRenderingContext2D, e: MapEdge, layout: Layout, sel
   const b = layout.pos.get(e.to);
   if (!a || !b || e.from === e.to) return;
   const { cx, cy } = edgeCurve(a, b);
-  const dropped = e.last.verdict === 'DROPPED';
+  const dropped = e.verdict === 'DROPPED';
   ctx.strokeStyle = dropped ? COLORS.dropped : COLORS.forwarded;
   ctx.lineWidth = (selected ? edgeWidth(e) + 2.5 : edgeWidth(e)) / Math.max(scale, 0.35);
   ctx.setLineDash(dropped ? [7, 4] : []);
@@ -113,7 +113,7 @@ export function drawMap(ctx: CanvasRenderingContext2D, cssW: number, cssH: numbe
   }
 
   // Forwarded first, then dropped on top: a drop is what a user looks for.
-  const ordered = [...model.edges].sort((x, y) => (x.last.verdict === 'DROPPED' ? 1 : 0) - (y.last.verdict === 'DROPPED' ? 1 : 0));
+  const ordered = [...model.edges].sort((x, y) => (x.verdict === 'DROPPED' ? 1 : 0) - (y.verdict === 'DROPPED' ? 1 : 0));
   for (const e of ordered) drawEdge(ctx, e, layout, e.key === st.selectedEdge, s);
   ctx.setLineDash([]);
 

@@ -18,15 +18,33 @@ export interface MapGroup {
   nodes: MapNode[];
 }
 
+/**
+ * One connection: every event of one 5-tuple (a SYN logged at egress on the source's node and at ingress on the
+ * destination's, retransmits). It was dropped when any of its events was: a drop at ingress after a forward at
+ * egress is still a drop.
+ */
+export interface Connection {
+  events: Flow[];
+  dropped: boolean;
+  time: string;
+}
+
 export interface MapEdge {
   key: string;
   from: string;
   to: string;
+  /** Connections (not events) per verdict. */
   forwarded: number;
   dropped: number;
-  /** The newest flow: its verdict colours the edge. */
+  /** When the newest connection was last seen. */
+  time: string;
+  /** The verdict of the newest connection: it colours the edge. */
+  verdict: Flow['verdict'];
+  /** The newest connection's deciding event (the drop, or the forward that names the allowing policies). */
   last: Flow;
-  lastDrop?: Flow;
+  /** The newest connection's events, one per direction and verdict, for the explanation. */
+  lastEvents: Flow[];
+  lastDropEvents?: Flow[];
   /** e.g. TCP/80, at most a few. */
   ports: string[];
 }
@@ -72,26 +90,49 @@ export function buildModel(cluster: ClusterView, flows: readonly Flow[], accept:
     return node;
   };
   if (allPods) for (const p of cluster.pods) add({ id: p.id, label: p.name, group: p.namespace, kind: 'pod' });
-  const edges = new Map<string, MapEdge>();
+  const conns = new Map<string, Connection & { edge: string; from: MapNode; to: MapNode }>();
+  const ports = new Map<string, string[]>();
   for (const f of flows) {
     if (!accept(f)) continue;
     const a = add(endpointNode(f.source));
     const b = add(endpointNode(f.destination));
-    const key = `${a.id}>${b.id}`;
-    let e = edges.get(key);
-    if (!e) {
-      e = { key, from: a.id, to: b.id, forwarded: 0, dropped: 0, last: f, ports: [] };
-      edges.set(key, e);
+    const edge = `${a.id}>${b.id}`;
+    const key = connectionKey(f);
+    let c = conns.get(key);
+    if (!c) {
+      c = { events: [], dropped: false, time: f.time, edge, from: a, to: b };
+      conns.set(key, c);
     }
-    if (f.verdict === 'DROPPED') {
-      e.dropped++;
-      e.lastDrop = f;
-      a.dropped++;
-      b.dropped++;
-    } else e.forwarded++;
-    if (f.time >= e.last.time) e.last = f;
+    c.events.push(f);
+    if (f.verdict === 'DROPPED') c.dropped = true;
+    if (f.time > c.time) c.time = f.time;
     const port = f.destination.port !== undefined ? `${f.l4.protocol}/${f.destination.port}` : f.l4.protocol;
-    if (e.ports.length < 4 && !e.ports.includes(port)) e.ports.push(port);
+    const list = ports.get(edge) ?? [];
+    if (list.length < 4 && !list.includes(port)) list.push(port);
+    ports.set(edge, list);
+  }
+  const edges = new Map<string, MapEdge & { lastDropTime?: string }>();
+  for (const c of conns.values()) {
+    let e = edges.get(c.edge);
+    if (!e) {
+      e = { key: c.edge, from: c.from.id, to: c.to.id, forwarded: 0, dropped: 0, verdict: 'FORWARDED', last: c.events[0]!, lastEvents: [], ports: ports.get(c.edge) ?? [], time: '' };
+      edges.set(c.edge, e);
+    }
+    if (c.dropped) {
+      e.dropped++;
+      c.from.dropped++;
+      c.to.dropped++;
+      if (e.lastDropTime === undefined || c.time >= e.lastDropTime) {
+        e.lastDropTime = c.time;
+        e.lastDropEvents = distinctEvents(c.events);
+      }
+    } else e.forwarded++;
+    if (c.time >= e.time) {
+      e.time = c.time;
+      e.verdict = c.dropped ? 'DROPPED' : 'FORWARDED';
+      e.lastEvents = distinctEvents(c.events);
+      e.last = decidingEvent(c);
+    }
   }
   const groups = new Map<string, MapGroup>();
   for (const n of nodes.values()) {
@@ -106,4 +147,22 @@ export function buildModel(cluster: ClusterView, flows: readonly Flow[], accept:
   const sorted = [...groups.values()].sort((x, y) => GROUP_ORDER[x.kind] - GROUP_ORDER[y.kind] || x.name.localeCompare(y.name));
   for (const g of sorted) g.nodes.sort((x, y) => x.label.localeCompare(y.label));
   return { groups: sorted, edges: [...edges.values()], nodes };
+}
+
+/** The 5-tuple: events of one connection share it (retransmits too, as they keep the source port). */
+export function connectionKey(f: Flow): string {
+  return `${f.l4.protocol} ${f.source.ip}:${f.source.port ?? ''}>${f.destination.ip}:${f.destination.port ?? ''}`;
+}
+
+/** One event per direction and verdict (retransmits add nothing to explain), newest kept, egress first. */
+function distinctEvents(events: readonly Flow[]): Flow[] {
+  const by = new Map<string, Flow>();
+  for (const f of events) by.set(`${f.trafficDirection}/${f.verdict}`, f);
+  return [...by.values()].sort((x, y) => (x.trafficDirection === y.trafficDirection ? 0 : x.trafficDirection === 'EGRESS' ? -1 : 1));
+}
+
+function decidingEvent(c: Connection): Flow {
+  const drop = [...c.events].reverse().find((f) => f.verdict === 'DROPPED');
+  if (drop) return drop;
+  return [...c.events].reverse().find((f) => f.policies.length > 0) ?? c.events[c.events.length - 1]!;
 }
