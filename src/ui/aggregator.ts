@@ -94,7 +94,8 @@ export class FlowAggregator {
   }
 
   private flush(): void {
-    if (this.sourcesChanged) {
+    // Per-agent flow counts move with every batch: report them with it.
+    if (this.sourcesChanged || this.pending.length > 0) {
       this.sourcesChanged = false;
       const list = this.sources();
       for (const l of this.listeners) l.sources(list);

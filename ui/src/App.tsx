@@ -113,7 +113,7 @@ export function App() {
             <button type="button" role="tab" class={tab === 'connections' ? 'on' : ''} onClick={() => setTab('connections')} data-testid="tab-connections">Connections <span class="n">{fmt(model.edges.length)}</span></button>
             <button type="button" role="tab" class={tab === 'policies' ? 'on' : ''} onClick={() => setTab('policies')} data-testid="tab-policies">Policies <span class="n">{fmt(data.cluster.policies.length)}</span></button>
           </div>
-          <div class="tabpanel">
+          <div class="tabpanel" data-testid="tabpanel">
             {tab === 'flows' && <FlowTable flows={shown} {...(sel?.kind === 'flow' ? { selected: sel.flow } : {})} onSelect={(flow) => setSel({ kind: 'flow', flow })} />}
             {tab === 'connections' && <Connections edges={model.edges} {...(sel?.kind === 'edge' ? { selected: sel.key } : {})} onSelect={(key) => setSel({ kind: 'edge', key })} />}
             {tab === 'policies' && <Policies policies={data.cluster.policies} {...(sel?.kind === 'policy' ? { selected: sel.key } : {})} onSelect={(key) => setSel({ kind: 'policy', key })} />}

@@ -35,6 +35,7 @@ export function FlowExplain({ flow, cluster, title }: { flow: Flow; cluster: Clu
         {flow.dropReason && <><dt>Drop reason</dt><dd>{flow.dropReason}: {DROP_REASON[flow.dropReason] ?? ''}</dd></>}
         {flow.l7?.dns && <><dt>DNS</dt><dd>{flow.l7.dns.query} {flow.l7.dns.qtype} → {flow.l7.dns.rcode}{flow.l7.dns.ips.length ? ` ${flow.l7.dns.ips.join(', ')}` : ''}</dd></>}
       </dl>
+      {flow.disagreement && <p class="warn" data-testid="flow-disagreement">⚠ The kernel and the engine disagree on this flow (please report): {flow.disagreement}</p>}
       <h4>Why</h4>
       <p class="reason-text" data-testid="flow-reason">{flow.reason || '(no explanation recorded)'}</p>
       <h4>Decided by</h4>
