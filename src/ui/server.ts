@@ -23,6 +23,8 @@ export interface UiServerOptions {
   maxFlows?: number;
   /** The built front end (default: dist/ui of this checkout). */
   assetsDir?: string;
+  /** Wait before reconnecting to an agent whose stream broke (default 1 s). */
+  retryMs?: number;
 }
 
 export interface UiServer {
@@ -53,7 +55,9 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   }
   const clients = new Set<http.ServerResponse>();
   const broadcast = (event: UiEvent, data: unknown) => { for (const c of clients) sse(c, event, data); };
-  const aggregator = new FlowAggregator({ stateDir: opts.stateDir, agents: opts.agents ?? [], maxFlows: opts.maxFlows ?? 50_000 });
+  const aggregator = new FlowAggregator({
+    stateDir: opts.stateDir, agents: opts.agents ?? [], maxFlows: opts.maxFlows ?? 50_000, ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
+  });
   const watch = new ClusterWatch(opts.storePath, (view: ClusterView) => broadcast('cluster', view));
   aggregator.subscribe({
     flows: (batch: Flow[]) => broadcast('flows', batch),

@@ -53,12 +53,13 @@ Examples:
       const port = parsePort(flags.port);
       const maxFlows = Number(flags.maxFlows);
       if (!Number.isInteger(maxFlows) || maxFlows < 1) throw new UsageError(`--max-flows: expected a positive number, got "${flags.maxFlows}"`);
+      const agents = parseAgents(flags.agent);
       const ctx = labContext();
       let server;
       try {
         server = await startUiServer({
           host: flags.address, port, stateDir: ctx.stateDir, storePath: flags.store ?? defaultStorePath(),
-          agents: parseAgents(flags.agent), maxFlows,
+          agents, maxFlows,
         });
       } catch (err) {
         throw new IoError(`ui: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
