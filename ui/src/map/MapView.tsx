@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { perf } from '../perf.js';
 import { COLORS } from './colors.js';
-import { drawMap, hitTest, type View } from './draw.js';
+import { AGGREGATE_ABOVE, drawMap, hitTest, type View } from './draw.js';
 import { layoutModel, type Layout } from './layout.js';
 import type { MapModel } from './model.js';
 
@@ -112,7 +112,8 @@ export function MapView(props: MapViewProps) {
     drag.current = null;
     if (!d || d.moved) return;
     const p = toMap(ev);
-    const hit = hitTest(props.model, layout, p.x, p.y, view.current.scale);
+    const aggregated = props.model.edges.length > AGGREGATE_ABOVE && view.current.scale < 0.5;
+    const hit = hitTest(props.model, layout, p.x, p.y, view.current.scale, aggregated);
     if (hit.node) props.onSelectNode(hit.node);
     else if (hit.edge) props.onSelectEdge(hit.edge);
   };
@@ -145,19 +146,20 @@ export function MapView(props: MapViewProps) {
         <button type="button" title="Zoom out" onClick={() => zoom(1 / 1.3)}>−</button>
         <button type="button" title="Fit the whole map" onClick={() => { touched.current = false; view.current = fit(layout, size.w, size.h); redraw((n) => n + 1); }}>Fit</button>
       </div>
-      <Legend />
+      <Legend aggregated={props.model.edges.length > AGGREGATE_ABOVE && view.current.scale < 0.5} />
       {props.model.nodes.size === 0 && <div class="map-empty">No pods and no flows yet. Pods appear as the lab runs them; flows as they are decided.</div>}
     </div>
   );
 }
 
-function Legend() {
+function Legend(props: { aggregated: boolean }) {
   return (
     <div class="legend" aria-label="Legend">
       <div><svg width="34" height="10"><line x1="2" y1="5" x2="32" y2="5" stroke={COLORS.forwarded} stroke-width="3" /></svg> forwarded (latest connection)</div>
       <div><svg width="34" height="10"><line x1="2" y1="5" x2="32" y2="5" stroke={COLORS.dropped} stroke-width="3" stroke-dasharray="7 4" /></svg> dropped (latest connection)</div>
       <div><span class="dot" style={{ background: COLORS.pod }} /> pod <span class="dot" style={{ background: COLORS.world }} /> world <span class="dot" style={{ background: COLORS.host }} /> node</div>
       <div class="muted">✓ forwarded · ✕ dropped: connections · boxes: namespaces</div>
+      {props.aggregated && <div class="muted">zoomed out: one arrow per pair of namespaces; zoom in for pods</div>}
     </div>
   );
 }

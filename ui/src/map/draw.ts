@@ -11,6 +11,70 @@ export interface DrawState {
   highlight?: ReadonlySet<string>;
 }
 
+/** Above this many pod-to-pod edges, a zoomed-out map shows namespace-to-namespace arrows. */
+export const AGGREGATE_ABOVE = 250;
+
+interface GroupEdge { from: string; to: string; forwarded: number; dropped: number; dropping: boolean }
+
+/**
+ * One arrow per ordered pair of groups, as thick as its connections are many, red and dashed when any of its
+ * pod pairs' newest connection was dropped. Returns each group's connections inside itself, for its header.
+ */
+function drawGroupEdges(ctx: CanvasRenderingContext2D, model: MapModel, layout: Layout, s: number): Map<string, GroupEdge> {
+  const pairs = new Map<string, GroupEdge>();
+  for (const e of model.edges) {
+    const a = model.nodes.get(e.from)?.group;
+    const b = model.nodes.get(e.to)?.group;
+    if (a === undefined || b === undefined) continue;
+    const key = `${a}>${b}`;
+    let g = pairs.get(key);
+    if (!g) pairs.set(key, (g = { from: a, to: b, forwarded: 0, dropped: 0, dropping: false }));
+    g.forwarded += e.forwarded;
+    g.dropped += e.dropped;
+    if (e.verdict === 'DROPPED') g.dropping = true;
+  }
+  const boxes = new Map(layout.groups.map((g) => [g.name, g]));
+  const inside = new Map<string, GroupEdge>();
+  const ordered = [...pairs.values()].sort((x, y) => Number(x.dropping) - Number(y.dropping));
+  for (const g of ordered) {
+    if (g.from === g.to) {
+      inside.set(g.from, g);
+      continue;
+    }
+    const A = boxes.get(g.from);
+    const B = boxes.get(g.to);
+    if (!A || !B) continue;
+    const a = { x: A.x + A.w / 2, y: A.y + A.h / 2 };
+    const b = { x: B.x + B.w / 2, y: B.y + B.h / 2 };
+    const { cx, cy } = edgeCurve(a, b);
+    // End at the destination box's border, where the arrow head is visible.
+    const dx = b.x - cx;
+    const dy = b.y - cy;
+    const t = Math.min(Math.abs(dx) > 1e-6 ? (B.w / 2) / Math.abs(dx) : Infinity, Math.abs(dy) > 1e-6 ? (B.h / 2) / Math.abs(dy) : Infinity, 1);
+    const end = { x: b.x - dx * t, y: b.y - dy * t };
+    ctx.strokeStyle = g.dropping ? COLORS.dropped : COLORS.forwarded;
+    ctx.globalAlpha = 0.75;
+    ctx.lineWidth = Math.min(8, 1 + Math.log2(1 + g.forwarded + g.dropped) * 0.8) / s;
+    ctx.setLineDash(g.dropping ? [10 / s, 6 / s] : []);
+    ctx.beginPath();
+    ctx.moveTo(a.x, a.y);
+    ctx.quadraticCurveTo(cx, cy, end.x, end.y);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    const ang = Math.atan2(end.y - cy, end.x - cx);
+    const size = 10 / s;
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.beginPath();
+    ctx.moveTo(end.x, end.y);
+    ctx.lineTo(end.x - Math.cos(ang - 0.4) * size, end.y - Math.sin(ang - 0.4) * size);
+    ctx.lineTo(end.x - Math.cos(ang + 0.4) * size, end.y - Math.sin(ang + 0.4) * size);
+    ctx.closePath();
+    ctx.fill();
+    ctx.globalAlpha = 1;
+  }
+  return inside;
+}
+
 const KIND_COLOR: Record<NodeKind, string> = { pod: COLORS.pod, world: COLORS.world, host: COLORS.host, unknown: COLORS.unknown };
 
 /** Control point of an edge's curve: bent to one side, so A→B and B→A are two visible lines. */
@@ -112,10 +176,38 @@ export function drawMap(ctx: CanvasRenderingContext2D, cssW: number, cssH: numbe
     }
   }
 
-  // Forwarded first, then dropped on top: a drop is what a user looks for.
-  const ordered = [...model.edges].sort((x, y) => (x.verdict === 'DROPPED' ? 1 : 0) - (y.verdict === 'DROPPED' ? 1 : 0));
-  for (const e of ordered) drawEdge(ctx, e, layout, e.key === st.selectedEdge, s);
+  // Zoomed out on a big map, pod-to-pod lines are a hairball: draw one arrow per pair of namespaces instead.
+  const aggregate = model.edges.length > AGGREGATE_ABOVE && s < 0.5;
+  const inside = aggregate ? drawGroupEdges(ctx, model, layout, s) : undefined;
+  if (aggregate && (st.selectedNode || st.selectedEdge)) {
+    // The selection's own pod-level edges stay visible over the namespace arrows.
+    for (const e of model.edges) {
+      if (e.from === st.selectedNode || e.to === st.selectedNode || e.key === st.selectedEdge) drawEdge(ctx, e, layout, e.key === st.selectedEdge, s);
+    }
+  }
+  if (!aggregate) {
+    // Forwarded first, then dropped on top: a drop is what a user looks for.
+    const ordered = [...model.edges].sort((x, y) => (x.verdict === 'DROPPED' ? 1 : 0) - (y.verdict === 'DROPPED' ? 1 : 0));
+    for (const e of ordered) drawEdge(ctx, e, layout, e.key === st.selectedEdge, s);
+  }
   ctx.setLineDash([]);
+  if (inside && s > 0.12) {
+    ctx.font = `${Math.max(12, 11 / s)}px system-ui, sans-serif`;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const g of layout.groups) {
+      const c = inside.get(g.name);
+      if (!c) continue;
+      const text = `inside: ✓ ${c.forwarded} ✕ ${c.dropped}`;
+      // Only where it fits beside the group's title.
+      ctx.font = `600 ${Math.max(13, 12 / s)}px system-ui, sans-serif`;
+      const title = ctx.measureText(`namespace ${g.name} · ${g.count}`).width;
+      ctx.font = `${Math.max(12, 11 / s)}px system-ui, sans-serif`;
+      if (title + ctx.measureText(text).width + 36 > g.w) continue;
+      ctx.fillStyle = c.dropping ? COLORS.dropped : COLORS.forwarded;
+      ctx.fillText(text, g.x + g.w - 12, g.y + 15);
+    }
+  }
 
   const showLabels = s >= 0.45;
   for (const n of model.nodes.values()) {
@@ -150,11 +242,12 @@ export function drawMap(ctx: CanvasRenderingContext2D, cssW: number, cssH: numbe
 }
 
 /** What is under a point (map coordinates): a node first, else the nearest edge within a few pixels. */
-export function hitTest(model: MapModel, layout: Layout, x: number, y: number, scale: number): { node?: string; edge?: string } {
+export function hitTest(model: MapModel, layout: Layout, x: number, y: number, scale: number, nodesOnly = false): { node?: string; edge?: string } {
   for (const n of model.nodes.values()) {
     const p = layout.pos.get(n.id);
     if (p && Math.hypot(p.x - x, p.y - y) <= NODE_R + 3 / scale) return { node: n.id };
   }
+  if (nodesOnly) return {};
   let best: { edge: string; d: number } | undefined;
   const tol = 6 / scale;
   for (const e of model.edges) {
