@@ -75,7 +75,7 @@ export function Details({ sel, cluster, model, flowCount }: { sel?: Selection; c
       </div>
     );
   }
-  if (sel.kind === 'flow') return <FlowExplain flow={sel.flow} cluster={cluster} />;
+  if (sel.kind === 'flow') return <><h3>Flow</h3><FlowExplain flow={sel.flow} cluster={cluster} /></>;
   if (sel.kind === 'edge') {
     const e = model.edges.find((x) => x.key === sel.key);
     if (!e) return <p class="muted">This connection has no flows under the current filter.</p>;
@@ -119,5 +119,5 @@ export function Details({ sel, cluster, model, flowCount }: { sel?: Selection; c
     );
   }
   const p = cluster.policies.find((x) => policyKey(x) === sel.key);
-  return p ? <PolicyCard p={p} full /> : <p class="muted">The policy is gone from the store.</p>;
+  return p ? <><h3>Policy</h3><PolicyCard p={p} full /></> : <p class="muted">The policy is gone from the store.</p>;
 }

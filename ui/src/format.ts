@@ -34,7 +34,8 @@ const KIND_SHORT: Record<FlowPolicyRef['kind'], string> = {
 /** What a policy reference did to the flow, in words. */
 export function policyRole(p: FlowPolicyRef): string {
   const dir = p.direction;
-  if (p.rule === undefined) return p.action === 'deny' ? `${dir}: denied` : `${dir}: isolates the pod (default deny, no rule matched)`;
+  // No rule index: the policy decided by isolating the pod (default deny), not by one of its rules.
+  if (p.rule === undefined) return p.action === 'deny' ? `isolates the pod for ${dir}, and none of its rules allows this (default deny)` : `${dir}: allows`;
   return p.action === 'allow' ? `${dir} rule ${p.rule} allows` : `${dir} deny rule ${p.rule} matches`;
 }
 

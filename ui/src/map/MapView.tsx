@@ -17,7 +17,7 @@ export interface MapViewProps {
 }
 
 function fit(layout: Layout, w: number, h: number): View {
-  const scale = Math.min(1.4, Math.max(0.05, Math.min((w - 32) / Math.max(1, layout.width), (h - 32) / Math.max(1, layout.height))));
+  const scale = Math.min(1.8, Math.max(0.05, Math.min((w - 32) / Math.max(1, layout.width), (h - 32) / Math.max(1, layout.height))));
   return { scale, tx: (w - layout.width * scale) / 2, ty: Math.max(16, (h - layout.height * scale) / 2) };
 }
 
