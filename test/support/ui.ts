@@ -35,7 +35,10 @@ export async function startUiProcess(env: NodeJS.ProcessEnv, args: string[] = []
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
   let exited = false;
-  const closed = new Promise<void>((resolve) => child.once('close', () => { exited = true; resolve(); }));
+  // Should the test process itself end abruptly (a worker timeout), the UI must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const closed = new Promise<void>((resolve) => child.once('close', () => { exited = true; process.off('exit', killOnExit); resolve(); }));
   const stop = async () => {
     if (exited) return;
     child.kill('SIGTERM');

@@ -30,6 +30,8 @@ export function Connections({ edges, selected, onSelect }: { edges: readonly Map
             data-to={e.to}
             data-verdict={e.verdict}
             onClick={() => onSelect(e.key)}
+            tabIndex={0}
+            onKeyDown={(ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); onSelect(e.key); } }}
           >
             <span>{e.from.replace(/^(world|host|ip):/, '')}</span>
             <span>{e.to.replace(/^(world|host|ip):/, '')}</span>

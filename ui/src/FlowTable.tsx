@@ -31,6 +31,8 @@ export function FlowTable({ flows, selected, onSelect }: { flows: readonly Flow[
             data-testid="flow-row"
             data-verdict={f.verdict}
             onClick={() => onSelect(f)}
+            tabIndex={0}
+            onKeyDown={(ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); onSelect(f); } }}
           >
             <span class="mono">{flowTime(f.time)}</span>
             <span title={f.source.ip}>{endpointWithPort(f.source)}</span>
