@@ -30,6 +30,18 @@ step() {
   fi
 }
 
+# flows EXPECT ARGS... : `podwall observe ARGS...` once the flow log holds a flow matching EXPECT (the reader
+# is asynchronous: poll for up to 5 s), then show it like `step`.
+flows() {
+  local expect=$1; shift
+  local i
+  for i in $(seq 1 50); do
+    node bin/podwall.js observe "$@" 2>/dev/null | grep -qF -- "$expect" && break
+    sleep 0.1
+  done
+  step 0 --expect "$expect" observe "$@"
+}
+
 cleanup() { node bin/podwall.js lab down >/dev/null 2>&1 || true; }
 trap 'cleanup; exit 130' INT TERM
 
@@ -46,14 +58,18 @@ if [ "$(id -u)" -eq 0 ]; then
 
   say "Without a network policy the connection succeeds (no output)"
   step 0 exec client -n demo -- /agnhost connect "$server_ip:80" --timeout=3s --protocol=tcp
+  flows 'INGRESS ALLOWED' --last 2 --to-pod demo/server
 
   say "kubectl -n demo apply -f - <<EOF (demo-policy: only app=client may reach app=server on TCP 80)"
   step 0 apply -n demo -f examples/seed/calico-demo/demo-policy.yaml
   step 1 --expect TIMEOUT exec client -n demo -- /agnhost connect "$server_ip:80" --timeout=3s --protocol=tcp
+  say "The flow log says why (hubble observe): dropped at ingress by demo/demo-policy, and what would let it through"
+  flows 'fix: label pod demo/client app=client' --last 2 --to-pod demo/server --verdict DROPPED
 
   say "The client has no label app=client, so it is dropped. Label it:"
   step 0 label pod client -n demo app=client
   step 0 exec client -n demo -- /agnhost connect "$server_ip:80" --timeout=3s --protocol=tcp
+  flows 'policy-verdict:L3-L4 INGRESS ALLOWED' --last 2 --to-pod demo/server
 
   say "Clean up: policy enforcement off (az aks update --network-policy none), delete the namespace"
   step 0 label pod client -n demo app-

@@ -8,7 +8,7 @@
  * Pure: a transformation of the chains `compile` builds, so the compiler stays as it is and the
  * decisions are found by what the rules look up (the sets of compile.ts), not by their position.
  */
-import { rule, type Chain, type Field, type Match, type NamedSet, type Rule, type Statement } from './ruleset.js';
+import { rule, type Chain, type Field, type NamedSet, type Rule, type Statement } from './ruleset.js';
 
 /** What each logging rule decided, as the log prefix carries it (`pw:E1`). */
 export const DECISIONS = {
@@ -33,14 +33,15 @@ export type DecisionInfo = (typeof DECISIONS)[DecisionCode];
 
 /** Every prefix starts with this, so the reader can ignore other logs sent to the same group. */
 export const PREFIX_TAG = 'pw:';
-export const METER_SET = 'flowlog_drops';
+/** One meter per side: a flow decided on both sides of one node (E0 then I3) is metered once on each. */
+export const METER_SETS = { egress: 'flowlog_egress', ingress: 'flowlog_ingress' } as const;
 
 export interface FlowLogOptions {
   /** NFLOG group (per network namespace). */
   group: number;
-  /** Per-flow drop logs allowed per second before the meter suppresses them, and the burst. */
-  dropRate: number;
-  dropBurst: number;
+  /** Logs per flow (5-tuple) and second before the meter suppresses them, and the burst. */
+  rate: number;
+  burst: number;
   /** Seconds a flow stays in the meter after its last drop; the meter's size bounds its memory. */
   meterTimeout: number;
   meterSize: number;
@@ -48,7 +49,7 @@ export interface FlowLogOptions {
   snaplen: number;
 }
 
-export const DEFAULT_FLOW_LOG: FlowLogOptions = { group: 100, dropRate: 5, dropBurst: 10, meterTimeout: 30, meterSize: 65_536, snaplen: 64 };
+export const DEFAULT_FLOW_LOG: FlowLogOptions = { group: 100, rate: 5, burst: 10, meterTimeout: 30, meterSize: 65_536, snaplen: 64 };
 
 /** The 5-tuple: one meter entry per flow. */
 const FLOW_KEY: readonly Field[] = ['ip saddr', 'ip daddr', 'meta l4proto', 'th sport', 'th dport'];
@@ -103,15 +104,14 @@ function logged(r: Rule, code: DecisionCode, o: FlowLogOptions): Rule {
   return rule(`${text(r)}; flow log ${code}`, r.match, r.verdict, [...(r.statements ?? []), { type: 'counter' }, log]);
 }
 
-/** Before a logged drop: the same match, dropping without a log what exceeds the flow's rate (counted). */
-function suppressor(match: readonly Match[], code: DecisionCode, o: FlowLogOptions): Rule {
-  const meter: Statement = { type: 'meter-over', set: METER_SET, fields: FLOW_KEY, rate: o.dropRate, burst: o.dropBurst };
-  return rule(`repeated drops of one flow over ${o.dropRate}/s: not logged; flow log ${code} suppressed`, match, { type: 'drop' }, [meter, { type: 'counter' }]);
+/** Before a logged decision: the same match and verdict, without a log for what exceeds the flow's rate (counted). */
+function suppressor(r: Rule, code: DecisionCode, o: FlowLogOptions): Rule {
+  const meter: Statement = { type: 'meter-over', set: METER_SETS[DECISIONS[code].direction], fields: FLOW_KEY, rate: o.rate, burst: o.burst };
+  return rule(`one flow over ${o.rate}/s: not logged; flow log ${code} suppressed`, r.match, r.verdict, [...(r.statements ?? []), meter, { type: 'counter' }]);
 }
 
 /**
- * The chains with flow logging: each deciding rule logs (counted), and each logged drop is preceded
- * by the per-flow meter. `names` are the egress and ingress check chains.
+ * The chains with flow logging: each deciding rule logs (counted), preceded by the per-flow meter. `names` are the egress and ingress check chains.
  *
  * @example
  * const chains = withFlowLog(enforcingChains(ids), DEFAULT_FLOW_LOG, { egress: 'egress_check', ingress: 'ingress_check', bases: ['forward', 'input'] });
@@ -122,15 +122,15 @@ export function withFlowLog(chains: readonly Chain[], o: FlowLogOptions, names: 
     rules: c.rules.flatMap((r) => {
       const code = classify(c.name, r, names);
       if (!code) return [r];
-      return DECISIONS[code].verdict === 'drop' ? [suppressor(r.match, code, o), logged(r, code, o)] : [logged(r, code, o)];
+      return [suppressor(r, code, o), logged(r, code, o)];
     }),
   }));
 }
 
-/** The meter's set: filled by the kernel, so its elements are never diffed. */
+/** The meters' sets: filled by the kernel, so their elements are never diffed. */
 export function flowLogSets(o: FlowLogOptions): NamedSet[] {
-  return [{
-    name: METER_SET, type: ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service', 'inet_service'], flags: ['timeout'], elements: [],
+  return Object.values(METER_SETS).map((name) => ({
+    name, type: ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service', 'inet_service'], flags: ['timeout'], elements: [],
     external: true, dynamic: { timeout: o.meterTimeout, size: o.meterSize },
-  }];
+  }));
 }

@@ -8,8 +8,9 @@ export interface KernelCounts {
   logged: number;
   forwarded: number;
   dropped: number;
-  /** Repeated drops the meters kept out of the log. */
+  /** Packets of one flow over the meter's rate: not logged (all, and those dropped). */
   suppressed: number;
+  suppressedDrops: number;
 }
 
 type Expr = Record<string, unknown>;
@@ -31,6 +32,7 @@ export function countersOf(listing: unknown, into: KernelCounts): KernelCounts {
       else into.forwarded += n;
     } else if (rule.expr.some((e) => (e.set as { op?: string } | undefined)?.op === 'update')) {
       into.suppressed += n;
+      if (rule.expr.some((e) => 'drop' in e)) into.suppressedDrops += n;
     }
   }
   return into;
@@ -38,7 +40,7 @@ export function countersOf(listing: unknown, into: KernelCounts): KernelCounts {
 
 /** Counters of all enforcing chains in the node's table, through a read-only nft query. */
 export async function kernelCounts(query: (words: readonly string[]) => Promise<unknown | null>): Promise<KernelCounts> {
-  const out: KernelCounts = { logged: 0, forwarded: 0, dropped: 0, suppressed: 0 };
+  const out: KernelCounts = { logged: 0, forwarded: 0, dropped: 0, suppressed: 0, suppressedDrops: 0 };
   for (const chain of Object.values(CHAIN_NAMES)) {
     countersOf(await query(['list', 'chain', FAMILY, TABLE, chain]).catch(() => null), out);
   }

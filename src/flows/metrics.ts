@@ -16,7 +16,7 @@ export class AgentMetrics {
   readonly reconcileErrors: Counter;
   /** Set from the kernel's counters and the reader: see FlowService.poll. */
   readonly kernelEvents: Gauge<'verdict'>;
-  readonly suppressed: Gauge;
+  readonly suppressed: Gauge<'verdict'>;
   readonly lost: Gauge<'where'>;
   readonly ringFlows: Gauge;
 
@@ -33,7 +33,7 @@ export class AgentMetrics {
     this.applyFailures = new Counter({ name: 'podwall_nft_apply_failures_total', help: 'nft transactions the kernel rejected', registers: r });
     this.reconcileErrors = new Counter({ name: 'podwall_agent_reconcile_errors_total', help: 'Reconcile passes that failed', registers: r });
     this.kernelEvents = new Gauge({ name: 'podwall_flow_kernel_events', help: 'Flow events the kernel logged (nft counters of the log rules), by verdict', labelNames: ['verdict'], registers: r });
-    this.suppressed = new Gauge({ name: 'podwall_flow_drops_suppressed', help: 'Repeated drops of one flow not logged by the per-flow meter (nft counters)', registers: r });
+    this.suppressed = new Gauge({ name: 'podwall_flow_events_suppressed', help: 'Packets of one flow over the per-flow meter rate, not logged (nft counters), by verdict', labelNames: ['verdict'], registers: r });
     this.lost = new Gauge({ name: 'podwall_flow_events_lost', help: 'Flow events lost: kernel-to-reader (logged but never read) and ring (overwritten before read)', labelNames: ['where'], registers: r });
     this.ringFlows = new Gauge({ name: 'podwall_flow_ring_flows', help: 'Flows held in the ring buffer', registers: r });
   }

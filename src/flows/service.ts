@@ -146,7 +146,8 @@ export class FlowService {
     const info = this.info();
     this.metrics.kernelEvents.set({ verdict: 'FORWARDED' }, this.kernel.forwarded);
     this.metrics.kernelEvents.set({ verdict: 'DROPPED' }, this.kernel.dropped);
-    this.metrics.suppressed.set(this.kernel.suppressed);
+    this.metrics.suppressed.set({ verdict: 'DROPPED' }, this.kernel.suppressedDrops);
+    this.metrics.suppressed.set({ verdict: 'FORWARDED' }, this.kernel.suppressed - this.kernel.suppressedDrops);
     this.metrics.lost.set({ where: 'kernel-to-reader' }, info.lost);
     this.metrics.lost.set({ where: 'ring' }, this.ring.evicted);
     this.metrics.ringFlows.set(this.ring.size);
@@ -176,5 +177,5 @@ export class FlowService {
 }
 
 function zero(): KernelCounts {
-  return { logged: 0, forwarded: 0, dropped: 0, suppressed: 0 };
+  return { logged: 0, forwarded: 0, dropped: 0, suppressed: 0, suppressedDrops: 0 };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/dataplane/compile.js';
-import { DECISIONS, decisionOf, METER_SET, prefixOf, type DecisionCode } from '../../src/dataplane/flow-log.js';
+import { DECISIONS, decisionOf, METER_SETS, prefixOf, type DecisionCode } from '../../src/dataplane/flow-log.js';
 import { render } from '../../src/dataplane/nft/render.js';
 import { simulate } from '../../src/dataplane/simulate.js';
 import { engine as fixture } from '../support/engine-fixture.js';
@@ -54,15 +54,19 @@ describe('flow log rules', () => {
     expect(decisionOf('pw:ZZ')).toBeNull();
   });
 
-  it('puts a per-flow meter before every logged drop, on a kernel-filled set', () => {
+  it('puts a per-flow meter with the same verdict before every logging rule, on kernel-filled sets', () => {
     for (const c of rs.tables[0]!.chains) {
       c.rules.forEach((r, i) => {
         const log = r.statements?.find((s) => s.type === 'log');
-        if (log && r.verdict?.type === 'drop') expect(c.rules[i - 1]!.statements?.[0]).toMatchObject({ type: 'meter-over', set: METER_SET });
+        if (!log || log.type !== 'log') return;
+        const before = c.rules[i - 1]!;
+        const set = METER_SETS[DECISIONS[decisionOf(log.prefix)!].direction];
+        expect(before.statements?.find((s) => s.type === 'meter-over')).toMatchObject({ type: 'meter-over', set });
+        expect(before.verdict).toEqual(r.verdict);
+        expect(before.match).toEqual(r.match);
       });
     }
-    const meter = rs.tables[0]!.sets.find((s) => s.name === METER_SET)!;
-    expect(meter).toMatchObject({ external: true, elements: [] });
+    for (const name of Object.values(METER_SETS)) expect(rs.tables[0]!.sets.find((s) => s.name === name)).toMatchObject({ external: true, elements: [] });
     const json = JSON.stringify(render(rs));
     expect(json).toContain('"log":{"prefix":"pw:I3","group":100');
     expect(json).toContain('"inv":true');
