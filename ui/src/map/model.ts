@@ -92,47 +92,60 @@ export function buildModel(cluster: ClusterView, flows: readonly Flow[], accept:
   if (allPods) for (const p of cluster.pods) add({ id: p.id, label: p.name, group: p.namespace, kind: 'pod' });
   const conns = new Map<string, Connection & { edge: string; from: MapNode; to: MapNode }>();
   const ports = new Map<string, string[]>();
+  // Endpoints by address: most flows name endpoints seen before, and this allocates nothing for them.
+  const byIp = new Map<string, MapNode>();
+  const nodeOf = (e: FlowEndpoint): MapNode => {
+    const known = byIp.get(e.ip);
+    if (known && (e.kind === 'pod' ? known.kind === 'pod' && known.label === e.pod && known.group === (e.namespace ?? 'default')
+      : e.kind === 'world' ? known.kind === 'world' && known.label === (e.names?.[0] ?? e.ip) : known.kind === e.kind)) return known;
+    const n = add(endpointNode(e));
+    byIp.set(e.ip, n);
+    return n;
+  };
   for (const f of flows) {
     if (!accept(f)) continue;
-    const a = add(endpointNode(f.source));
-    const b = add(endpointNode(f.destination));
-    const edge = `${a.id}>${b.id}`;
     const key = connectionKey(f);
     let c = conns.get(key);
     if (!c) {
+      const a = nodeOf(f.source);
+      const b = nodeOf(f.destination);
+      const edge = `${a.id}>${b.id}`;
       c = { events: [], dropped: false, time: f.time, edge, from: a, to: b };
       conns.set(key, c);
+      const port = f.destination.port !== undefined ? `${f.l4.protocol}/${f.destination.port}` : f.l4.protocol;
+      let list = ports.get(edge);
+      if (!list) ports.set(edge, (list = []));
+      if (list.length < 4 && !list.includes(port)) list.push(port);
     }
     c.events.push(f);
     if (f.verdict === 'DROPPED') c.dropped = true;
     if (f.time > c.time) c.time = f.time;
-    const port = f.destination.port !== undefined ? `${f.l4.protocol}/${f.destination.port}` : f.l4.protocol;
-    const list = ports.get(edge) ?? [];
-    if (list.length < 4 && !list.includes(port)) list.push(port);
-    ports.set(edge, list);
   }
-  const edges = new Map<string, MapEdge & { lastDropTime?: string }>();
+  // Counts first; the newest connections' events are distilled once per edge, not once per connection.
+  type Acc = { e: MapEdge; lastConn: Connection; lastDrop?: Connection };
+  const acc = new Map<string, Acc>();
   for (const c of conns.values()) {
-    let e = edges.get(c.edge);
-    if (!e) {
-      e = { key: c.edge, from: c.from.id, to: c.to.id, forwarded: 0, dropped: 0, verdict: 'FORWARDED', last: c.events[0]!, lastEvents: [], ports: ports.get(c.edge) ?? [], time: '' };
-      edges.set(c.edge, e);
+    let a = acc.get(c.edge);
+    if (!a) {
+      const e: MapEdge = { key: c.edge, from: c.from.id, to: c.to.id, forwarded: 0, dropped: 0, time: c.time, verdict: 'FORWARDED', last: c.events[0]!, lastEvents: [], ports: ports.get(c.edge) ?? [] };
+      acc.set(c.edge, (a = { e, lastConn: c }));
     }
     if (c.dropped) {
-      e.dropped++;
+      a.e.dropped++;
       c.from.dropped++;
       c.to.dropped++;
-      if (e.lastDropTime === undefined || c.time >= e.lastDropTime) {
-        e.lastDropTime = c.time;
-        e.lastDropEvents = distinctEvents(c.events);
-      }
-    } else e.forwarded++;
-    if (c.time >= e.time) {
-      e.time = c.time;
-      e.verdict = c.dropped ? 'DROPPED' : 'FORWARDED';
-      e.lastEvents = distinctEvents(c.events);
-      e.last = decidingEvent(c);
-    }
+      if (!a.lastDrop || c.time >= a.lastDrop.time) a.lastDrop = c;
+    } else a.e.forwarded++;
+    if (c.time >= a.lastConn.time) a.lastConn = c;
+  }
+  const edges: MapEdge[] = [];
+  for (const { e, lastConn, lastDrop } of acc.values()) {
+    e.time = lastConn.time;
+    e.verdict = lastConn.dropped ? 'DROPPED' : 'FORWARDED';
+    e.lastEvents = distinctEvents(lastConn.events);
+    e.last = decidingEvent(lastConn);
+    if (lastDrop) e.lastDropEvents = distinctEvents(lastDrop.events);
+    edges.push(e);
   }
   const groups = new Map<string, MapGroup>();
   for (const n of nodes.values()) {
@@ -146,7 +159,7 @@ export function buildModel(cluster: ClusterView, flows: readonly Flow[], accept:
   }
   const sorted = [...groups.values()].sort((x, y) => GROUP_ORDER[x.kind] - GROUP_ORDER[y.kind] || x.name.localeCompare(y.name));
   for (const g of sorted) g.nodes.sort((x, y) => x.label.localeCompare(y.label));
-  return { groups: sorted, edges: [...edges.values()], nodes };
+  return { groups: sorted, edges, nodes };
 }
 
 /** The 5-tuple: events of one connection share it (retransmits too, as they keep the source port). */
