@@ -21,9 +21,22 @@ function useLiveData(): LiveData {
   const [data] = useState(() => new LiveData());
   const [, setVersion] = useState(0);
   useEffect(() => {
-    const off = data.subscribe(() => setVersion(data.version));
+    // With tens of thousands of flows a re-render costs 100+ ms: under steady traffic, re-render at most
+    // twice a second so the page stays responsive; small sets update every frame.
+    let last = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const update = () => { timer = undefined; last = performance.now(); setVersion(data.version); };
+    let shownReady = false;
+    const off = data.subscribe(() => {
+      if (timer) return;
+      // The first render with the whole buffer is never held back.
+      const wait = data.flows.length > 10_000 && data.ready && shownReady ? 500 - (performance.now() - last) : 0;
+      shownReady = data.ready;
+      if (wait <= 0) update();
+      else timer = setTimeout(update, wait);
+    });
     data.connect();
-    return () => { off(); data.close(); };
+    return () => { off(); clearTimeout(timer); data.close(); };
   }, []);
   return data;
 }
