@@ -1,7 +1,7 @@
 import type { Flow } from '../flows/flow.js';
 import { discoverAgents, type AgentEndpoint } from './agents.js';
 import { AgentStream } from './agent-stream.js';
-import type { SourceStatus } from './protocol.js';
+import type { ReaderStatus, SourceStatus } from './protocol.js';
 
 export interface AggregatorOptions {
   /** Where the agents' status files are (they say where each agent's API is). */
@@ -30,6 +30,7 @@ export class FlowAggregator {
   private pending: Flow[] = [];
   private readonly streams = new Map<string, AgentStream>();
   private withoutApi: string[] = [];
+  private readers = new Map<string, ReaderStatus>();
   private readonly listeners = new Set<AggregatorListener>();
   private timers: NodeJS.Timeout[] = [];
   private sourcesChanged = false;
@@ -61,10 +62,14 @@ export class FlowAggregator {
   }
 
   sources(): SourceStatus[] {
+    const withReader = (s: SourceStatus): SourceStatus => {
+      const reader = this.readers.get(s.node);
+      return reader ? { ...s, reader } : s;
+    };
     return [
       ...[...this.streams.entries()].map(([, s]) => s.status()),
       ...this.withoutApi.map((node): SourceStatus => ({ node, state: 'no-api', flows: 0 })),
-    ].sort((a, b) => a.node.localeCompare(b.node));
+    ].map(withReader).sort((a, b) => a.node.localeCompare(b.node));
   }
 
   private discover(): void {
@@ -84,6 +89,11 @@ export class FlowAggregator {
         onFlows: (flows) => { for (const f of flows) this.pending.push(f); },
         onState: () => { this.sourcesChanged = true; },
       }));
+      this.sourcesChanged = true;
+    }
+    const readers = new Map(found.flatMap((a) => (a.reader ? [[a.node, a.reader] as const] : [])));
+    if (JSON.stringify([...readers]) !== JSON.stringify([...this.readers])) {
+      this.readers = readers;
       this.sourcesChanged = true;
     }
     const withoutApi = found.filter((a) => !a.url).map((a) => a.node).sort();

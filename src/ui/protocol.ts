@@ -63,6 +63,19 @@ export interface SourceStatus {
   error?: string;
   /** Flows received from this agent since the UI server started. */
   flows: number;
+  /** The agent's flow reader as its status file last reported it (about once a second). */
+  reader?: ReaderStatus;
+}
+
+export interface ReaderStatus {
+  running: boolean;
+  lastError: string | null;
+  /** Logged by the kernel but not (yet) read: events in flight count until read. */
+  lost: number;
+  /** Repeated events the kernel's rate limit did not log (counted, not lost). */
+  suppressed: number;
+  /** Flows where the kernel's verdict and the engine's differ. */
+  disagreements: number;
 }
 
 export const UI_EVENTS = ['reset', 'cluster', 'sources', 'flows', 'ready'] as const;

@@ -76,7 +76,8 @@ describe('the UI server', () => {
       const api = await startFlowApi(byNode(node));
       apis.push(api);
       // The agents write the port alone (src/agent/status.ts `api`).
-      writeFileSync(join(stateDir, `agent-${node}.json`), JSON.stringify({ node, api: Number(new URL(api.url).port) }));
+      const flowsInfo = { reader: { kind: 'tcpdump', running: node === 'node1', pid: null, lastError: node === 'node1' ? null : 'tcpdump exited' }, lost: 0, disagreements: 0, kernel: { suppressed: 3 } };
+      writeFileSync(join(stateDir, `agent-${node}.json`), JSON.stringify({ node, api: Number(new URL(api.url).port), flows: flowsInfo }));
     }
     writeFileSync(join(stateDir, 'agent-node3.json'), JSON.stringify({ node: 'node3', api: null }));
     ui = await startUiServer({ host: '127.0.0.1', port: 0, stateDir, storePath: join(stateDir, 'store.db'), assetsDir: join(repoRoot, 'dist/ui'), retryMs: 50 });
@@ -116,6 +117,12 @@ describe('the UI server', () => {
       })]);
       const sources = sub.events[2]!.data as SourceStatus[];
       expect(sources.map((s) => [s.node, s.state])).toEqual([['node1', 'connected'], ['node2', 'connected'], ['node3', 'no-api']]);
+      // The flow reader's health as the status files report it: a reader that stopped is shown, not hidden.
+      expect(sources.map((s) => s.reader)).toEqual([
+        { running: true, lastError: null, lost: 0, suppressed: 3, disagreements: 0 },
+        { running: false, lastError: 'tcpdump exited', lost: 0, suppressed: 3, disagreements: 0 },
+        undefined,
+      ]);
     } finally {
       sub.close();
     }

@@ -80,11 +80,20 @@ export function App() {
         <span class={`status ${live ? 'ok' : 'bad'}`} data-testid="live-status">{live ? '● live' : data.connection === 'connecting' ? '● connecting…' : '● disconnected'}</span>
         <span class="sources" data-testid="sources">
           {data.sources.length === 0 && <span class="chip muted" title="No agent status file in the state dir">no agents</span>}
-          {data.sources.map((s) => (
-            <span key={s.node} class={`chip ${s.state === 'connected' ? 'ok' : 'bad'}`} title={s.error ?? s.url ?? 'this agent has no flow API'}>
-              {s.node}: {s.state === 'connected' ? `${fmt(s.flows)} flows` : s.state}
-            </span>
-          ))}
+          {data.sources.map((s) => {
+            const r = s.reader;
+            const readerBad = r !== undefined && (!r.running || r.lastError !== null);
+            const detail = [
+              s.error ?? s.url ?? 'this agent has no flow API',
+              ...(r ? [`flow reader: ${r.running ? 'running' : 'stopped'}${r.lastError ? ` (${r.lastError})` : ''}`,
+                `not read yet or lost: ${fmt(r.lost)} · rate-limited, not logged: ${fmt(r.suppressed)} · kernel/engine disagreements: ${fmt(r.disagreements)}`] : []),
+            ].join('\n');
+            return (
+              <span key={s.node} class={`chip ${s.state === 'connected' && !readerBad ? 'ok' : 'bad'}`} title={detail}>
+                {s.node}: {s.state === 'connected' ? `${fmt(s.flows)} flows` : s.state}{readerBad ? ' · reader down' : ''}
+              </span>
+            );
+          })}
         </span>
         <span class="chip" title="Network policy enforcement (podwall lab update --network-policy)">enforcement: {data.cluster.enforcement}</span>
         <span class="spacer" />
