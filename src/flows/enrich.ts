@@ -6,6 +6,7 @@
  * Pure apart from the caches it keeps.
  */
 import { DECISIONS, type DecisionCode } from '../dataplane/flow-log.js';
+import { portRanges } from '../dataplane/ports.js';
 import { endpointForIp, type Endpoint } from '../engine/endpoint.js';
 import type { Engine } from '../engine/engine.js';
 import type { Decision, Flow as EngineFlow, SideVerdict } from '../engine/evaluate.js';
@@ -30,10 +31,18 @@ interface Verdict {
   /** Computed the first time a drop needs it (undefined: not yet; null: none exists). */
   suggestion?: string | null;
   flow?: EngineFlow;
+  explained?: Partial<Record<DecisionCode, Explained>>;
+  /** The endpoints without ports, shared by every flow of this key (flows are never mutated). */
+  source?: FlowEndpoint;
+  destination?: FlowEndpoint;
 }
 
-function endpoint(e: Endpoint | null, ip: string, port: number | undefined, names: NameLookup | undefined): FlowEndpoint {
-  const base = { ip, ...(port !== undefined ? { port } : {}) };
+function withPort(e: FlowEndpoint, port: number | undefined): FlowEndpoint {
+  return port === undefined ? e : { ...e, port };
+}
+
+function endpoint(e: Endpoint | null, ip: string, names: NameLookup | undefined): FlowEndpoint {
+  const base = { ip };
   if (!e) return { ...base, kind: 'unknown' };
   switch (e.kind) {
     case 'pod': {
@@ -71,22 +80,41 @@ function matchType(side: SideVerdict | null, dropped: boolean): PolicyMatchType 
 }
 
 /**
- * Decisions are cached per flow key (addresses, protocol, port) for one engine: a flood of new
- * connections between the same pods costs one evaluation. Bounded: the cache is dropped when full.
+ * Decisions are cached per flow key for one engine: addresses, protocol and the port's range, the
+ * ranges compile.ts splits ports into (no rule tells two ports of a range apart, so neither the verdict,
+ * the rules, the reason nor the fix can differ). A flood of new connections between the same pods costs
+ * one evaluation (and one suggestion search). Bounded: the cache is dropped when full.
  */
 export class Enricher {
   private cache = new Map<string, Verdict>();
   private cachedFor: Engine | null = null;
+  /** Per protocol, the first port of each range, ascending. */
+  private starts = new Map<string, number[]>();
   constructor(private readonly maxCache = 20_000) {}
+
+  private rangeOf(proto: string, port: number): number {
+    const s = this.starts.get(proto);
+    if (!s) return port;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid]! <= port) lo = mid;
+      else hi = mid - 1;
+    }
+    return s[lo]!;
+  }
 
   private verdict(ctx: EnrichContext, p: PacketInfo, wantsFix: boolean): Verdict {
     const engine = ctx.engine;
     if (!engine) return { decision: null, src: null, dst: null };
-    if (this.cachedFor !== engine || this.cache.size >= this.maxCache) {
+    if (this.cachedFor !== engine) {
+      this.starts = new Map(portRanges(engine.cluster, engine.policies).map((r) => [r.protocol, r.ranges.map((x) => x.from)]));
       this.cache.clear();
       this.cachedFor = engine;
     }
-    const key = `${p.saddr} ${p.daddr} ${p.protoNumber} ${p.dport ?? 0}`;
+    if (this.cache.size >= this.maxCache) this.cache.clear();
+    const key = `${p.saddr} ${p.daddr} ${p.protoNumber} ${this.rangeOf(p.proto, p.dport ?? 0)}`;
     let v = this.cache.get(key);
     if (!v) {
       const src = endpointForIp(engine.cluster, p.saddr);
@@ -111,23 +139,44 @@ export class Enricher {
     const dropped = d.verdict === 'drop';
     const v = this.verdict(ctx, p, dropped);
     const side = v.decision ? v.decision[d.direction] : null;
+    const explained = (v.explained ??= {})[code] ??= explain(code, v.decision, side, dropped);
+    v.source ??= endpoint(v.src, p.saddr, ctx.names);
+    v.destination ??= endpoint(v.dst, p.daddr, ctx.names);
     const flow: Flow = {
-      seq: 0, time: new Date(timeMs).toISOString(), node: ctx.node, type: 'L3_L4',
-      source: endpoint(v.src, p.saddr, p.sport, ctx.names),
-      destination: endpoint(v.dst, p.daddr, p.dport, ctx.names),
+      seq: 0, time: isoTime(timeMs), node: ctx.node, type: 'L3_L4',
+      source: withPort(v.source, p.sport),
+      destination: withPort(v.destination, p.dport),
       l4: { protocol: p.proto, ...(p.tcpFlags ? { tcpFlags: p.tcpFlags } : {}) },
       trafficDirection: d.direction === 'egress' ? 'EGRESS' : 'INGRESS',
       verdict: dropped ? 'DROPPED' : 'FORWARDED',
-      policies: side ? refs(side, dropped) : [],
-      policyMatchType: matchType(side, dropped),
-      reason: reasonLine(code, v.decision, side),
+      ...explained,
     };
-    if (dropped) flow.dropReason = dropReason(code, side);
     if (dropped && v.suggestion) flow.suggestion = v.suggestion;
-    const mismatch = disagreement(code, side, dropped);
-    if (mismatch) flow.disagreement = mismatch;
     return flow;
   }
+}
+
+let lastMs = NaN;
+let lastIso = '';
+/** ISO time of an event; events come in bursts within one millisecond. */
+function isoTime(ms: number): string {
+  const whole = Math.floor(ms);
+  if (whole !== lastMs) {
+    lastMs = whole;
+    lastIso = new Date(whole).toISOString();
+  }
+  return lastIso;
+}
+
+type Explained = Pick<Flow, 'policies' | 'policyMatchType' | 'reason' | 'dropReason' | 'disagreement'>;
+
+/** What the engine says about one decision of the kernel; the same for every flow of a cache key. */
+function explain(code: DecisionCode, decision: Decision | null, side: SideVerdict | null, dropped: boolean): Explained {
+  const out: Explained = { policies: side ? refs(side, dropped) : [], policyMatchType: matchType(side, dropped), reason: reasonLine(code, decision, side) };
+  if (dropped) out.dropReason = dropReason(code, side);
+  const mismatch = disagreement(code, side, dropped);
+  if (mismatch) out.disagreement = mismatch;
+  return out;
 }
 
 function dropReason(code: DecisionCode, side: SideVerdict | null): DropReason {

@@ -20,8 +20,12 @@ export interface FlowServer {
   close(): Promise<void>;
 }
 
-/** A follower whose socket holds more than this is too slow: flows to it are dropped and counted. */
-const MAX_BACKLOG = 8 * 1024 * 1024;
+/**
+ * A follower that reads slower than flows come: past SOFT_BACKLOG bytes waiting for it, forwarded flows are
+ * no longer sent to it, past HARD_BACKLOG no flow is (memory stays bounded); each skipped flow is counted.
+ */
+const SOFT_BACKLOG = 8 * 1024 * 1024;
+const HARD_BACKLOG = 48 * 1024 * 1024;
 
 function time(v: string | null, name: string): number | undefined {
   if (v === null || v === '') return undefined;
@@ -44,7 +48,16 @@ function ringQuery(u: URL): RingQuery {
   return q;
 }
 
-const line = (f: Flow) => `${JSON.stringify(f)}\n`;
+/** Each flow is serialised once, however many clients read it. */
+const lines = new WeakMap<Flow, string>();
+function line(f: Flow): string {
+  let l = lines.get(f);
+  if (l === undefined) {
+    l = `${JSON.stringify(f)}\n`;
+    lines.set(f, l);
+  }
+  return l;
+}
 
 function flows(src: FlowSource, u: URL, req: IncomingMessage, res: ServerResponse): void {
   const q = ringQuery(u);
@@ -56,20 +69,33 @@ function flows(src: FlowSource, u: URL, req: IncomingMessage, res: ServerRespons
     res.end();
     return;
   }
-  let dropped = 0;
+  // Flows arriving together (one read of the reader's pipe) go out in one write.
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0 || res.destroyed) return;
+    res.write(pending.join(''));
+    pending = [];
+    pendingBytes = 0;
+  };
   const stop = src.ring.follow((f) => {
     if (q.until !== undefined && Date.parse(f.time) > q.until) return;
-    if (res.writableLength > MAX_BACKLOG) {
-      dropped++;
-      src.metrics.lost.inc({ where: 'slow-follower' });
+    const waiting = res.writableLength + pendingBytes;
+    if (waiting > HARD_BACKLOG || (waiting > SOFT_BACKLOG && f.verdict !== 'DROPPED')) {
+      src.metrics.slowFollower.inc({ verdict: f.verdict });
       return;
     }
-    res.write(line(f));
+    const l = line(f);
+    pending.push(l);
+    pendingBytes += l.length;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   });
-  const end = () => {
-    stop();
-    if (dropped > 0) res.destroy();
-  };
+  const end = () => stop();
   req.on('close', end);
   res.on('close', end);
 }

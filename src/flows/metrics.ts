@@ -19,6 +19,7 @@ export class AgentMetrics {
   readonly suppressed: Gauge<'verdict'>;
   readonly lost: Gauge<'where'>;
   readonly ringFlows: Gauge;
+  readonly slowFollower: Counter<'verdict'>;
 
   constructor(node: string) {
     const r = [this.registry];
@@ -35,13 +36,23 @@ export class AgentMetrics {
     this.kernelEvents = new Gauge({ name: 'podwall_flow_kernel_events', help: 'Flow events the kernel logged (nft counters of the log rules), by verdict', labelNames: ['verdict'], registers: r });
     this.suppressed = new Gauge({ name: 'podwall_flow_events_suppressed', help: 'Packets of one flow over the per-flow meter rate, not logged (nft counters), by verdict', labelNames: ['verdict'], registers: r });
     this.lost = new Gauge({ name: 'podwall_flow_events_lost', help: 'Flow events lost: kernel-to-reader (logged but never read) and ring (overwritten before read)', labelNames: ['where'], registers: r });
+    this.slowFollower = new Counter({ name: 'podwall_flow_follower_dropped_total', help: 'Flows not sent to a following client that was too far behind (forwarded ones first), by verdict', labelNames: ['verdict'], registers: r });
     this.ringFlows = new Gauge({ name: 'podwall_flow_ring_flows', help: 'Flows held in the ring buffer', registers: r });
   }
+
+  private readonly children = new Map<string, { inc(): void }>();
 
   countFlow(f: Flow): void {
     const p = f.policies[0];
     const policy = p ? `${p.namespace ? `${p.namespace}/` : ''}${p.name}` : '';
-    this.flows.inc({ verdict: f.verdict, direction: f.trafficDirection, policy });
+    // The labelled children, looked up once per label set: prom-client hashes labels on every inc().
+    const key = `${f.verdict} ${f.trafficDirection} ${policy}`;
+    let child = this.children.get(key);
+    if (!child) {
+      child = this.flows.labels({ verdict: f.verdict, direction: f.trafficDirection, policy });
+      this.children.set(key, child);
+    }
+    child.inc();
     if (f.dropReason) this.drops.inc({ reason: f.dropReason });
     if (f.disagreement) this.disagreements.inc();
   }

@@ -47,6 +47,11 @@ function query(q: FetchQuery): string {
 
 /** Stream one agent's NDJSON, a Flow at a time; resolves when the response ends. */
 export function streamFlows(api: FlowEndpointRef, q: FetchQuery, onFlow: (f: Flow) => void, signal?: AbortSignal): Promise<void> {
+  return streamLines(api, q, (lines) => { for (const l of lines) onFlow(JSON.parse(l) as Flow); }, signal);
+}
+
+/** Stream one agent's NDJSON as raw lines, in the batches they arrive in (a pass-through needs no parse). */
+export function streamLines(api: FlowEndpointRef, q: FetchQuery, onLines: (lines: string[]) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: api.port, path: `${FLOW_API_PREFIX}/flows${query(q)}`, ...(signal ? { signal } : {}) }, (res) => {
       if (res.statusCode !== 200) {
@@ -58,13 +63,10 @@ export function streamFlows(api: FlowEndpointRef, q: FetchQuery, onFlow: (f: Flo
       let rest = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        rest += chunk;
-        let i: number;
-        while ((i = rest.indexOf('\n')) >= 0) {
-          const line = rest.slice(0, i);
-          rest = rest.slice(i + 1);
-          if (line.trim() !== '') onFlow(JSON.parse(line) as Flow);
-        }
+        const parts = (rest + chunk).split('\n');
+        rest = parts.pop()!;
+        const lines = parts.filter((l) => l !== '');
+        if (lines.length > 0) onLines(lines);
       });
       res.on('end', () => resolve());
       res.on('error', (e) => (signal?.aborted ? resolve() : reject(e)));
@@ -85,9 +87,14 @@ export async function fetchFlows(apis: readonly FlowEndpointRef[], q: FetchQuery
   return { flows, errors };
 }
 
-/** Follow every node until `signal` aborts; flows are passed on as they arrive. */
-export async function followFlows(apis: readonly FlowEndpointRef[], q: FetchQuery, onFlow: (f: Flow) => void, signal: AbortSignal): Promise<string[]> {
+/** Follow every node until `signal` aborts; raw NDJSON lines are passed on in the batches they arrive in. */
+export async function followLines(apis: readonly FlowEndpointRef[], q: FetchQuery, onLines: (lines: string[]) => void, signal: AbortSignal): Promise<string[]> {
   const errors: string[] = [];
-  await Promise.all(apis.map((a) => streamFlows(a, { ...q, follow: true }, onFlow, signal).catch((e: Error) => { errors.push(e.message); })));
+  await Promise.all(apis.map((a) => streamLines(a, { ...q, follow: true }, onLines, signal).catch((e: Error) => { errors.push(e.message); })));
   return errors;
+}
+
+/** Follow every node until `signal` aborts; flows are passed on as they arrive. */
+export function followFlows(apis: readonly FlowEndpointRef[], q: FetchQuery, onFlow: (f: Flow) => void, signal: AbortSignal): Promise<string[]> {
+  return followLines(apis, q, (lines) => { for (const l of lines) onFlow(JSON.parse(l) as Flow); }, signal);
 }

@@ -3,23 +3,30 @@
  * state the kernel enforces, the ring buffer, the kernel counters (events logged, drops suppressed)
  * and the HTTP API of src/flows/flow.ts.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ApiObject } from '../api/types.js';
 import { decisionOf, DEFAULT_FLOW_LOG } from '../dataplane/flow-log.js';
 import { buildEngine, type Engine } from '../engine/engine.js';
 import { Enricher, type NameLookup } from './enrich.js';
 import { serveFlows, type FlowServer } from './http.js';
 import { AgentMetrics } from './metrics.js';
-import { parseIpv4 } from './packet.js';
-import { startReader, type FlowReader } from './reader.js';
+import { startThreadedReader, type ReaderStats, type ThreadedReader, type ThreadRecord } from './reader-thread.js';
 import { DEFAULT_RING_SIZE, FlowRing } from './ring.js';
 import { kernelCounts, type KernelCounts } from './counters.js';
-import type { NflogRecord } from './nflog.js';
+import { DEFAULT_BACKLOG, DEFAULT_HIGH_WATER } from './backlog.js';
+
+/** Kernel counters are read at most this often (on /v1/status, /metrics, and every 10 s). */
+export const MIN_POLL_MS = 1000;
+/** The kernel sends logged packets in batches or after its 1 s flush timeout: an event is late, not lost, before this. */
+const SETTLE_MS = 2000;
 
 export interface FlowServiceOptions {
   node: string;
   netns?: string;
   group?: number;
   ringSize?: number;
+  /** Records waiting for enrichment before forwarded ones are shed (default 100,000, ~20 MB). */
+  backlog?: number;
   /** 0: any free port. */
   port?: number;
   names?: NameLookup;
@@ -40,8 +47,15 @@ export interface FlowServiceInfo {
   evicted: number;
   /** Kernel counters grown since the reader started, as of the last poll (about once a second). */
   kernel: KernelCounts;
-  /** Logged by the kernel since the reader started but not read (events still in flight count until read). */
+  /** Logged by the kernel since the reader started (as of a poll at least 2 s old) but never read. */
   lost: number;
+  /** Read but shed because enrichment fell too far behind, by verdict (drops are shed last). */
+  shed: { forwarded: number; dropped: number };
+  /** Read and waiting to be enriched. */
+  backlog: number;
+  /** Records read from NFLOG, and flows enriched into the ring, since start. */
+  read: number;
+  enriched: number;
   disagreements: number;
 }
 
@@ -51,10 +65,11 @@ export class FlowService {
   private readonly enricher = new Enricher();
   private objects: { revision: number; objects: readonly ApiObject[] } | null = null;
   private engine: { revision: number; engine: Engine } | null = null;
-  private reader: FlowReader | null = null;
+  private reader: ThreadedReader | null = null;
   private server: FlowServer | null = null;
   private readerError: string | null = null;
-  private received = 0;
+  private enriched = 0;
+  private base: ReaderStats = { received: 0, shedForwarded: 0, shedDropped: 0, backlog: 0 };
   private skipped = 0;
   private disagreements = 0;
   /** The counters at the last poll, and what they grew by since the reader started (a table replace resets them). */
@@ -63,6 +78,10 @@ export class FlowService {
   private poller: NodeJS.Timeout | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private polling: Promise<FlowServiceInfo> | null = null;
+  private lastPoll = -Infinity;
+  /** Kernel `logged` totals by poll time: an event counted more than SETTLE_MS ago must have been read by now. */
+  private history: { at: number; logged: number }[] = [];
 
   constructor(private readonly o: FlowServiceOptions) {
     this.ring = new FlowRing(o.ringSize ?? DEFAULT_RING_SIZE);
@@ -84,40 +103,59 @@ export class FlowService {
     this.server = await serveFlows(this, this.o.port ?? 0);
     await this.startReader();
     this.prev = await this.readKernel();
-    this.poller = setInterval(() => void this.poll(), 1000);
+    this.poller = setInterval(() => void this.poll(), 10_000);
     this.poller.unref();
+    if (process.env.PODWALL_FLOW_DEBUG === '1') this.debugLoop();
+  }
+
+  /** Diagnostics: each second, what was read and enriched and how long the event loop stalled. */
+  private debugLoop(): void {
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    let last = this.stats.received;
+    let lastEnriched = this.enriched;
+    const t = setInterval(() => {
+      const st = this.stats;
+      this.o.log?.(`flow debug: read ${st.received - last}/s enriched ${this.enriched - lastEnriched}/s backlog ${st.backlog} shed ${st.shedForwarded}/${st.shedDropped} `
+        + `loop delay max ${(h.max / 1e6).toFixed(1)} ms p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`);
+      last = st.received;
+      lastEnriched = this.enriched;
+      h.reset();
+    }, 1000);
+    t.unref();
   }
 
   private async startReader(): Promise<void> {
-    this.reader = startReader({
+    const data = {
       ...(this.o.netns ? { netns: this.o.netns } : {}),
-      group: this.o.group ?? DEFAULT_FLOW_LOG.group,
-      onRecords: (recs) => this.onRecords(recs),
-      onExit: (why) => {
-        this.readerError = why;
-        this.reader = null;
-        this.o.log?.(`flow reader: ${why}`);
-        // Come back: a reader killed by hand (or by OOM) must not end flow visibility for good.
-        if (!this.stopped && !this.restartTimer) {
-          this.restartTimer = setTimeout(() => { this.restartTimer = null; if (!this.stopped) void this.startReader().catch(() => undefined); }, 1000);
-          this.restartTimer.unref();
-        }
-      },
+      group: this.o.group ?? DEFAULT_FLOW_LOG.group, highWater: DEFAULT_HIGH_WATER, max: this.o.backlog ?? DEFAULT_BACKLOG,
+    };
+    this.reader = startThreadedReader(data, (recs) => this.enrich(recs), (why) => {
+      this.readerError = why;
+      // Counters of a restarted reader start again at 0: keep what this one read.
+      this.base = this.stats;
+      this.reader = null;
+      this.o.log?.(`flow reader: ${why}`);
+      // Come back: a reader killed by hand (or by OOM) must not end flow visibility for good.
+      if (!this.stopped && !this.restartTimer) {
+        this.restartTimer = setTimeout(() => { this.restartTimer = null; if (!this.stopped) void this.startReader().catch(() => undefined); }, 1000);
+        this.restartTimer.unref();
+      }
     });
     await this.reader.ready;
     this.readerError = null;
   }
 
-  private onRecords(recs: readonly NflogRecord[]): void {
+  private enrich(recs: readonly ThreadRecord[]): void {
     const engine = this.currentEngine();
     for (const r of recs) {
       const code = decisionOf(r.prefix);
-      const p = code ? parseIpv4(r.payload) : null;
-      if (!code || !p) {
+      const p = r.packet;
+      if (!code) {
         this.skipped++;
         continue;
       }
-      this.received++;
+      this.enriched++;
       const flow = this.enricher.flow({ node: this.o.node, engine, ...(this.o.names ? { names: this.o.names } : {}) }, code, p, r.timeMs);
       if (flow.disagreement) {
         this.disagreements++;
@@ -136,13 +174,28 @@ export class FlowService {
     }
   }
 
-  /** Kernel counters into the metrics; counters that went down were reset by a full table replace. */
+  /**
+   * Kernel counters into the metrics; counters that went down were reset by a full table replace. At most
+   * every MIN_POLL_MS: a listing costs nft a read of every set element (the meters' too).
+   */
   async poll(): Promise<FlowServiceInfo> {
+    if (this.polling) return this.polling;
+    if (performance.now() - this.lastPoll < MIN_POLL_MS) return this.info();
+    this.polling = this.pollNow().finally(() => {
+      this.polling = null;
+      this.lastPoll = performance.now();
+    });
+    return this.polling;
+  }
+
+  private async pollNow(): Promise<FlowServiceInfo> {
     const now = await this.readKernel();
     const prev = this.prev ?? now;
     const reset = now.logged < prev.logged || now.suppressed < prev.suppressed;
     for (const k of Object.keys(now) as (keyof KernelCounts)[]) this.kernel[k] += reset ? now[k] : now[k] - prev[k];
     this.prev = now;
+    this.history.push({ at: performance.now(), logged: this.kernel.logged });
+    if (this.history.length > 64) this.history.shift();
     const info = this.info();
     this.metrics.kernelEvents.set({ verdict: 'FORWARDED' }, this.kernel.forwarded);
     this.metrics.kernelEvents.set({ verdict: 'DROPPED' }, this.kernel.dropped);
@@ -150,6 +203,8 @@ export class FlowService {
     this.metrics.suppressed.set({ verdict: 'FORWARDED' }, this.kernel.suppressed - this.kernel.suppressedDrops);
     this.metrics.lost.set({ where: 'kernel-to-reader' }, info.lost);
     this.metrics.lost.set({ where: 'ring' }, this.ring.evicted);
+    this.metrics.lost.set({ where: 'shed-forwarded' }, info.shed.forwarded);
+    this.metrics.lost.set({ where: 'shed-dropped' }, info.shed.dropped);
     this.metrics.ringFlows.set(this.ring.size);
     return info;
   }
@@ -159,7 +214,24 @@ export class FlowService {
       node: this.o.node, api: this.server?.port ?? null,
       reader: { kind: 'tcpdump', running: this.reader !== null, pid: this.reader?.pid ?? null, lastError: this.readerError },
       ringSize: this.ring.capacity, flows: this.ring.size, seen: this.ring.seen, evicted: this.ring.evicted,
-      kernel: { ...this.kernel }, lost: Math.max(0, this.kernel.logged - this.received), disagreements: this.disagreements,
+      kernel: { ...this.kernel }, lost: this.lost(), disagreements: this.disagreements,
+      shed: { forwarded: this.stats.shedForwarded, dropped: this.stats.shedDropped }, backlog: this.stats.backlog,
+      read: this.stats.received, enriched: this.enriched,
+    };
+  }
+
+  /** Events the kernel logged long enough ago (SETTLE_MS: the log's flush timeout and then some) that the reader never got. */
+  private lost(): number {
+    const settled = [...this.history].reverse().find((h) => performance.now() - h.at >= SETTLE_MS);
+    return settled ? Math.max(0, settled.logged - this.stats.received) : 0;
+  }
+
+  /** The reader thread's counters, added to those of readers before it. */
+  private get stats(): ReaderStats {
+    const now = this.reader?.stats ?? { received: 0, shedForwarded: 0, shedDropped: 0, backlog: 0 };
+    return {
+      received: this.base.received + now.received, shedForwarded: this.base.shedForwarded + now.shedForwarded,
+      shedDropped: this.base.shedDropped + now.shedDropped, backlog: now.backlog,
     };
   }
 

@@ -5,7 +5,7 @@ import { compileFilter, FILTER_KEYS, FilterError, parseTime, type FilterKey, typ
 import type { Flow } from '../../flows/flow.js';
 import { formatFlows, OUTPUTS, type Output } from '../../flows/format/index.js';
 import { tableRow } from '../../flows/format/table.js';
-import { fetchFlows, flowApis, followFlows } from '../../flows/relay.js';
+import { fetchFlows, flowApis, followLines } from '../../flows/relay.js';
 
 /** Flags that become filter terms, in the order given (so `--not` applies to the next one). */
 const TERM_FLAGS = new Map<string, FilterKey>([
@@ -139,9 +139,19 @@ async function observe(opts: ObserveOptions, terms: FilterTerm[]): Promise<void>
   const stop = () => ac.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const errors = await followFlows(apis, { ...(until !== undefined ? { until } : {}) }, (f) => {
-    if (!keep(f)) return;
-    out(opts.output === 'table' ? tableRow(f, fmt).join('   ') : formatFlows([f], opts.output, fmt));
+  // json without filters passes the agents' lines through unparsed: observe keeps up with the agents.
+  const passThrough = (opts.output === 'json' || opts.output === 'jsonpb') && terms.length === 0;
+  const errors = await followLines(apis, { ...(until !== undefined ? { until } : {}) }, (lines) => {
+    if (passThrough) {
+      out(lines.join('\n'));
+      return;
+    }
+    const text: string[] = [];
+    for (const l of lines) {
+      const f = JSON.parse(l) as Flow;
+      if (keep(f)) text.push(opts.output === 'table' ? tableRow(f, fmt).join('   ') : formatFlows([f], opts.output, fmt));
+    }
+    out(text.join('\n'));
   }, ac.signal);
   for (const e of errors) process.stderr.write(`warning: ${e}\n`);
 }
