@@ -14,7 +14,7 @@ import { launchChromium, startUiProcess, type UiProcess } from '../support/ui.js
 // Measured in the browser: from the moment the last buffered flow arrived to the map laid out and drawn.
 
 /** What the page exposes for tests (ui/src/perf.ts). */
-type W = { __podwall?: { perf: { flows: number; pods: number; edges: number; modelMs: number; layoutMs: number; drawMs: number; drawnAt: number }; readyAt?: number; map?: { nodes: number; edges: unknown[] } } };
+type W = { __podwall?: { perf: { flows: number; pods: number; edges: number; modelMs: number; layoutMs: number; drawMs: number; drawnAt: number; firstDrawnAt: number }; readyAt?: number; map?: { nodes: number; edges: unknown[] } } };
 
 const PODS = 1000;
 const FLOWS = 50_000;
@@ -59,14 +59,15 @@ describe('podwall ui with 1,000 pods and 50,000 flows (Chromium)', () => {
     await page.goto(ui!.url);
     await page.waitForFunction((n) => {
       const p = (globalThis as unknown as W).__podwall;
-      return p !== undefined && p.perf.flows === n && p.perf.drawnAt > 0 && p.readyAt !== undefined;
+      return p !== undefined && p.perf.flows === n && p.perf.firstDrawnAt > 0 && p.readyAt !== undefined;
     }, FLOWS, { timeout: 45_000 });
     const loadedMs = Date.now() - t0;
     const m = await page.evaluate(() => {
       const p = (globalThis as unknown as W).__podwall!;
       return { ...p.perf, readyAt: p.readyAt!, nodes: p.map!.nodes, mapEdges: p.map!.edges.length };
     });
-    const renderMs = m.drawnAt - m.readyAt;
+    // The first draw with the whole buffer: later draws follow live updates.
+    const renderMs = m.firstDrawnAt - m.readyAt;
     process.stdout.write(`ui load: ${PODS} pods, ${FLOWS} flows, ${m.mapEdges} edges: model ${m.modelMs.toFixed(0)} ms, layout ${m.layoutMs.toFixed(1)} ms, `
       + `draw ${m.drawMs.toFixed(0)} ms; data in -> map drawn ${renderMs.toFixed(0)} ms (budget ${BUDGET_MS}); page open -> data in ${m.readyAt.toFixed(0)} ms -> drawn ${loadedMs} ms\n`);
     expect(m.nodes).toBeGreaterThanOrEqual(PODS);

@@ -42,6 +42,7 @@ export class LiveData {
       this.ready = true;
       this.readyAt = performance.now();
       window.__podwall!.readyAt = this.readyAt;
+      window.__podwall!.perf.firstDrawnAt = 0;
     }));
   }
 

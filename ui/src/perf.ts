@@ -11,6 +11,8 @@ export interface Perf {
   drawMs: number;
   /** performance.now() when the map was last drawn with everything the server had buffered. */
   drawnAt: number;
+  /** performance.now() when it was first drawn so, after the buffer arrived (later draws follow live updates). */
+  firstDrawnAt: number;
 }
 
 export interface MapProbe {
@@ -24,5 +26,5 @@ declare global {
   }
 }
 
-export const perf: Perf = { flows: 0, pods: 0, edges: 0, modelMs: 0, layoutMs: 0, drawMs: 0, drawnAt: 0 };
+export const perf: Perf = { flows: 0, pods: 0, edges: 0, modelMs: 0, layoutMs: 0, drawMs: 0, drawnAt: 0, firstDrawnAt: 0 };
 window.__podwall = { perf };

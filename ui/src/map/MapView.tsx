@@ -67,6 +67,7 @@ export function MapView(props: MapViewProps) {
       perf.drawMs = performance.now() - t0;
       perf.edges = props.model.edges.length;
       perf.drawnAt = performance.now();
+      if (perf.firstDrawnAt === 0) perf.firstDrawnAt = perf.drawnAt;
       window.__podwall!.map = {
         nodes: props.model.nodes.size,
         edges: props.model.edges.map((e) => ({ from: e.from, to: e.to, verdict: e.verdict, forwarded: e.forwarded, dropped: e.dropped })),

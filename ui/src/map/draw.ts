@@ -53,8 +53,9 @@ function drawGroupEdges(ctx: CanvasRenderingContext2D, model: MapModel, layout: 
     const t = Math.min(Math.abs(dx) > 1e-6 ? (B.w / 2) / Math.abs(dx) : Infinity, Math.abs(dy) > 1e-6 ? (B.h / 2) / Math.abs(dy) : Infinity, 1);
     const end = { x: b.x - dx * t, y: b.y - dy * t };
     ctx.strokeStyle = g.dropping ? COLORS.dropped : COLORS.forwarded;
-    ctx.globalAlpha = 0.75;
-    ctx.lineWidth = Math.min(8, 1 + Math.log2(1 + g.forwarded + g.dropped) * 0.8) / s;
+    // Thin and translucent: where many namespaces talk, the crossings must stay readable.
+    ctx.globalAlpha = 0.55;
+    ctx.lineWidth = Math.min(4.5, 0.8 + Math.log2(1 + g.forwarded + g.dropped) * 0.35) / s;
     ctx.setLineDash(g.dropping ? [10 / s, 6 / s] : []);
     ctx.beginPath();
     ctx.moveTo(a.x, a.y);
@@ -166,14 +167,6 @@ export function drawMap(ctx: CanvasRenderingContext2D, cssW: number, cssH: numbe
     ctx.roundRect(g.x, g.y, g.w, g.h, 10);
     ctx.fill();
     ctx.stroke();
-    if (s > 0.12) {
-      ctx.fillStyle = COLORS.text;
-      ctx.font = `600 ${Math.max(13, 12 / s)}px system-ui, sans-serif`;
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'middle';
-      const title = g.kind === 'namespace' ? `namespace ${g.name}` : g.kind === 'world' ? 'world (outside the cluster)' : g.kind === 'host' ? 'nodes (host)' : 'unknown addresses';
-      ctx.fillText(`${title} · ${g.count}`, g.x + 12, g.y + 15);
-    }
   }
 
   // Zoomed out on a big map, pod-to-pod lines are a hairball: draw one arrow per pair of namespaces instead.
@@ -191,6 +184,21 @@ export function drawMap(ctx: CanvasRenderingContext2D, cssW: number, cssH: numbe
     for (const e of ordered) drawEdge(ctx, e, layout, e.key === st.selectedEdge, s);
   }
   ctx.setLineDash([]);
+  // Group titles over the arrows, with a white halo so crossing lines do not hide them.
+  if (s > 0.12) {
+    ctx.font = `600 ${Math.max(13, 12 / s)}px system-ui, sans-serif`;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+    ctx.lineWidth = 4 / s;
+    ctx.lineJoin = 'round';
+    ctx.fillStyle = COLORS.text;
+    for (const g of layout.groups) {
+      const title = g.kind === 'namespace' ? `namespace ${g.name}` : g.kind === 'world' ? 'world (outside the cluster)' : g.kind === 'host' ? 'nodes (host)' : 'unknown addresses';
+      ctx.strokeText(`${title} · ${g.count}`, g.x + 12, g.y + 15);
+      ctx.fillText(`${title} · ${g.count}`, g.x + 12, g.y + 15);
+    }
+  }
   if (inside && s > 0.12) {
     ctx.font = `${Math.max(12, 11 / s)}px system-ui, sans-serif`;
     ctx.textAlign = 'right';
