@@ -15,7 +15,12 @@ const TYPES: Record<string, string> = {
 
 /** Serve a file of the built front end (dist/ui); false when there is no such file. Never leaves `root`. */
 export async function serveStatic(root: string, urlPath: string, res: ServerResponse): Promise<boolean> {
-  const rel = urlPath === '/' ? 'index.html' : decodeURIComponent(urlPath).replace(/^\/+/, '');
+  let rel: string;
+  try {
+    rel = urlPath === '/' ? 'index.html' : decodeURIComponent(urlPath).replace(/^\/+/, '');
+  } catch {
+    return false; // malformed %-escape: no such file
+  }
   const file = normalize(join(root, rel));
   if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) return false;
   let body: Buffer;

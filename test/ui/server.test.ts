@@ -171,6 +171,8 @@ describe('the UI server', () => {
     }
     expect((await get(`${ui.url}nope.js`)).status).toBe(404);
     expect((await get(`${ui.url}..%2F..%2Fpackage.json`)).status).toBe(404);
+    expect((await get(`${ui.url}%E0%A4%A`)).status).toBe(404);
+    expect((await get(ui.url)).status).toBe(200); // and the server is still up
   });
 
   it('podwall ui: usage errors exit 2 before anything listens; --help has examples', () => {
