@@ -33,7 +33,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const pods = new PodReconciler(opts.node, ctx);
   const file = statusPath(opts.stateDir, opts.node);
   // Flow events, their HTTP API and /metrics (src/flows): up before the first pass, so its status names the port.
-  const flows = await startAgentFlows(opts.node, nodeNetns(opts.node, ctx.prefix), executor);
+  const flows = await startAgentFlows(opts.node, nodeNetns(opts.node, ctx.prefix), executor, { stateDir: opts.stateDir });
   const agent = new Agent<ApiObject, Ruleset, NftJson>({
     node: opts.node,
     revision: () => store.revision(),

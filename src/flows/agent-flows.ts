@@ -5,7 +5,7 @@
  * start (no tcpdump) leaves the agent enforcing; the status says why flows are missing.
  */
 import type { ApiObject } from '../api/types.js';
-import type { AgentStatus } from '../agent/status.js';
+import { readStatus, statusPath, type AgentStatus } from '../agent/status.js';
 import type { DesiredState } from '../agent/loop.js';
 import type { NftExecutor } from '../dataplane/nft/executor.js';
 import { FlowService, type FlowServiceInfo } from './service.js';
@@ -31,9 +31,10 @@ export function ringSizeFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return n;
 }
 
-export async function startAgentFlows(node: string, netns: string, executor: NftExecutor, opts: { ringSize?: number; port?: number } = {}): Promise<AgentFlows> {
+export async function startAgentFlows(node: string, netns: string, executor: NftExecutor, opts: { ringSize?: number; port?: number; stateDir?: string } = {}): Promise<AgentFlows> {
   const service = new FlowService({
     node, netns, ringSize: opts.ringSize ?? ringSizeFromEnv(), port: opts.port ?? 0,
+    ...(opts.stateDir ? { staleReaderPid: readStatus(statusPath(opts.stateDir, node))?.flows?.reader.pid ?? null } : {}),
     query: (words) => executor.query(words),
     log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
   });

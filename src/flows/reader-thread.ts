@@ -1,4 +1,6 @@
 /** The main thread's side of the reader thread (reader-worker.ts): start it, pull records, stop it. */
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { PacketInfo } from './packet.js';
 
@@ -33,7 +35,18 @@ export interface ThreadedReader {
   pid: number | null;
   ready: Promise<void>;
   stats: ReaderStats;
-  stop(): void;
+  /** Stop tcpdump and the thread; resolves once tcpdump is gone, so nothing of the reader outlives the agent. */
+  stop(): Promise<void>;
+}
+
+/** Gone, or a zombie waiting to be reaped (it holds nothing any more). */
+function gone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -50,10 +63,16 @@ export function startThreadedReader(data: ReaderWorkerData, onRecords: (recs: Th
   let stopped = false;
   const r: ThreadedReader = {
     kind: 'tcpdump', pid: null, ready, stats: { received: 0, shedForwarded: 0, shedDropped: 0, backlog: 0 },
-    stop() {
+    async stop() {
       stopped = true;
+      const pid = r.pid;
+      if (pid !== null) {
+        try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+      }
       worker.postMessage({ type: 'stop' });
-      setTimeout(() => void worker.terminate(), 1000).unref();
+      const deadline = performance.now() + 2000;
+      while (pid !== null && !gone(pid) && performance.now() < deadline) await delay(10);
+      await worker.terminate();
     },
   };
   const pull = () => { if (!stopped) worker.postMessage({ type: 'pull', max: batch }); };
@@ -73,6 +92,7 @@ export function startThreadedReader(data: ReaderWorkerData, onRecords: (recs: Th
     } else {
       r.stats = m.stats;
       rejectReady(new Error(m.why));
+      void worker.terminate();
       if (!stopped) onExit(m.why);
     }
   });

@@ -14,7 +14,6 @@ const data = workerData as ReaderWorkerData;
 const port = parentPort!;
 const backlog = new Backlog(data.highWater, data.max);
 let received = 0;
-let pulled = 0;
 let waiting = 0;
 
 const send = (m: ReaderMessage) => port.postMessage(m);
@@ -27,7 +26,6 @@ function answer(): void {
     const packet = parseIpv4(r.payload);
     if (packet) recs.push({ timeMs: r.timeMs, prefix: r.prefix, packet });
   }
-  pulled += recs.length;
   waiting = 0;
   send({ type: 'records', recs, stats: stats() });
 }
@@ -55,4 +53,3 @@ port.on('message', (m: { type: 'pull'; max: number } | { type: 'stop' }) => {
   waiting = m.max;
   answer();
 });
-void pulled;

@@ -3,7 +3,9 @@
  * state the kernel enforces, the ring buffer, the kernel counters (events logged, drops suppressed)
  * and the HTTP API of src/flows/flow.ts.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ApiObject } from '../api/types.js';
 import { decisionOf, DEFAULT_FLOW_LOG } from '../dataplane/flow-log.js';
 import { buildEngine, type Engine } from '../engine/engine.js';
@@ -34,6 +36,11 @@ export interface FlowServiceOptions {
   query(words: readonly string[]): Promise<unknown | null>;
   metrics?: AgentMetrics;
   log?(line: string): void;
+  /**
+   * The reader pid an earlier agent reported (its status file). A tcpdump left by a killed agent (SIGKILL)
+   * still holds the NFLOG group; the next start ends it by this pid (after checking it is that tcpdump).
+   */
+  staleReaderPid?: number | null;
 }
 
 /** What the service reports in the agent's status file and at GET /v1/status. */
@@ -77,6 +84,7 @@ export class FlowService {
   private kernel: KernelCounts = zero();
   private poller: NodeJS.Timeout | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
+  private restartMs = 500;
   private stopped = false;
   private polling: Promise<FlowServiceInfo> | null = null;
   private lastPoll = -Infinity;
@@ -100,6 +108,7 @@ export class FlowService {
   }
 
   async start(): Promise<void> {
+    if (this.o.staleReaderPid) await endStaleReader(this.o.staleReaderPid, this.o.group ?? DEFAULT_FLOW_LOG.group);
     this.server = await serveFlows(this, this.o.port ?? 0);
     await this.startReader();
     this.prev = await this.readKernel();
@@ -137,8 +146,13 @@ export class FlowService {
       this.reader = null;
       this.o.log?.(`flow reader: ${why}`);
       // Come back: a reader killed by hand (or by OOM) must not end flow visibility for good.
+      // Backing off (1 s, doubling to 30 s) when it keeps failing, e.g. tcpdump is not installed.
       if (!this.stopped && !this.restartTimer) {
-        this.restartTimer = setTimeout(() => { this.restartTimer = null; if (!this.stopped) void this.startReader().catch(() => undefined); }, 1000);
+        this.restartMs = Math.min(this.restartMs * 2, 30_000);
+        this.restartTimer = setTimeout(() => {
+          this.restartTimer = null;
+          if (!this.stopped) void this.startReader().then(() => { this.restartMs = 500; }, () => undefined);
+        }, this.restartMs);
         this.restartTimer.unref();
       }
     });
@@ -243,9 +257,22 @@ export class FlowService {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.reader?.stop();
+    await this.reader?.stop();
     await this.server?.close();
   }
+}
+
+/** End the tcpdump a killed agent left behind: by its pid, only if that pid is still a tcpdump of our group. */
+async function endStaleReader(pid: number, group: number): Promise<void> {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (!cmd.some((a) => a.endsWith('tcpdump')) || !cmd.includes(`nflog:${group}`)) return;
+  } catch {
+    return;
+  }
+  try { process.kill(pid, 'SIGTERM'); } catch { return; }
+  const deadline = performance.now() + 2000;
+  while (existsSync(`/proc/${pid}`) && performance.now() < deadline) await delay(10);
 }
 
 function zero(): KernelCounts {

@@ -109,8 +109,9 @@ describe.skipIf(!isRoot)('podwall lab up / status / down (real kernel)', () => {
     const neighbourLinks = await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: `${other.prefix}-node1` });
     const r = podwallLab(['down']);
     expect(r.code).toBe(0);
-    // 3 netns, the pod's 2 processes, its pid file and the 2 agents' pid files (the agents are stopped too).
-    expect(r.stderr).toContain(`lab down: removed 3 netns, 2 processes, 3 pid files of prefix ${lab.prefix}`);
+    // 3 netns, the pod's 2 processes and the 2 nodes' flow readers (tcpdump), its pid file and the 2 agents'
+    // pid files (the agents are stopped too).
+    expect(r.stderr).toContain(`lab down: removed 3 netns, 4 processes, 3 pid files of prefix ${lab.prefix}`);
     expect(readdirSync('/proc').filter((d) => /^\d+$/.test(d)).some((d) => {
       try { return /podwall\.js\x00agent/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8')) && readFileSync(`/proc/${d}/environ`, 'utf8').includes(`PODWALL_LAB_PREFIX=${lab.prefix}\0`); } catch { return false; }
     })).toBe(false);

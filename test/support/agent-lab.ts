@@ -116,9 +116,21 @@ export async function nftApply(ctx: LabContext, node: string, json: unknown): Pr
   }
 }
 
-/** The listing without its metainfo line (nft version), for comparing two listings. */
+/**
+ * The listing without its metainfo line (nft version), for comparing two listings; without what traffic
+ * changes by itself: the flow log's meters (elements the kernel adds and expires) and rule counters.
+ */
 export function tableObjects(listing: NftListing | null): Record<string, unknown>[] {
-  return (listing?.nftables ?? []).filter((o) => !('metainfo' in o));
+  return (listing?.nftables ?? []).filter((o) => !('metainfo' in o)).map((o) => {
+    const set = o.set as { name?: string; elem?: unknown } | undefined;
+    if (set?.name?.startsWith('flowlog_')) {
+      const { elem: _traffic, ...rest } = set;
+      return { set: rest };
+    }
+    const rule = o.rule as { expr?: Record<string, unknown>[] } | undefined;
+    if (rule?.expr) return { rule: { ...rule, expr: rule.expr.map((e) => (e.counter && typeof e.counter === 'object' ? { counter: {} } : e)) } };
+    return o;
+  });
 }
 
 /** Handles of the table, its chains, sets and rules: a flush or a whole-table replace gives them new values. */
