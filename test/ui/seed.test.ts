@@ -55,6 +55,11 @@ describe.skipIf(!isRoot)('podwall ui on the seed demo (real lab, Chromium)', () 
     expect(agentProcesses(lab.prefix)).toEqual([]);
   }, 30_000);
 
+  it('podwall status shows the running UI', () => {
+    const st = podwall(['status']);
+    expect(st.stdout).toMatch(new RegExp(`^UI:\\s+OK\\s+.*${ui!.url.replace(/[.]/g, '\\.')}`, 'm'));
+  });
+
   it('shows the lab: live, the agent connected, both pods in namespace demo', async () => {
     await expect.poll(() => page.getByTestId('live-status').textContent()).toContain('live');
     await expect.poll(() => page.getByTestId('sources').textContent()).toMatch(/node1: \d+ flows/);

@@ -1,3 +1,4 @@
+import { removeComponentStatus, writeComponentStatus } from '../../status/component.js';
 import { Command, Option } from 'commander';
 import { labContext } from '../../lab/names.js';
 import { IoError, UsageError } from '../../shared/errors.js';
@@ -65,11 +66,16 @@ Examples:
         throw new IoError(`ui: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
       process.stdout.write(`podwall UI on ${server.url} (lab ${ctx.prefix}, state dir ${ctx.stateDir}); Ctrl-C to stop\n`);
+      // `podwall status` shows the UI through its status file; removed on a clean stop ("disabled").
+      writeComponentStatus(ctx.stateDir, {
+        component: 'ui', pid: process.pid, state: 'ok', message: `serving ${server.url}`, endpoint: server.url, updatedAt: new Date().toISOString(),
+      });
       await new Promise<void>((resolve) => {
         const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      removeComponentStatus(ctx.stateDir, 'ui');
       await server.close();
     });
 }
