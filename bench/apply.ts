@@ -20,7 +20,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync } from 'node:fs';
-import { agentFiles, startAgent, stopAgent, waitForAgent } from '../src/agent/launch.js';
+import { agentFiles, startAgent, startAgents, stopAgent, waitForAgent } from '../src/agent/launch.js';
 import { readStatus, type AgentStatus } from '../src/agent/status.js';
 import { buildEngine } from '../src/engine/engine.js';
 import { podEndpoint } from '../src/engine/endpoint.js';
@@ -126,12 +126,15 @@ async function main(lab: BenchLab): Promise<number> {
   say(`load average ${load0}; ${CHANGES} apply + ${CHANGES} label changes, ${CLI_CHANGES} + ${CLI_CHANGES} CLI runs`);
   const httpd = buildTinyHttpd(stateDir);
   const cluster = applyCluster(httpd);
-  await labUp({ nodes: NODES.length, onProgress: (l) => say(`lab: ${l}`) }, lab.ctx);
+  const info = await labUp({ nodes: NODES.length, startAgents: false, onProgress: (l) => say(`lab: ${l}`) }, lab.ctx);
+  // The agents start on the whole desired state with the crowd adopted: an agent reads the pods it runs
+  // from the state directory once, and its first pass would remove adopted pods the store does not name yet.
   adoptCrowd(lab.ctx, cluster.crowd);
   const store = openStore(join(stateDir, 'store.db'));
   try {
     let t = monoMs();
     const rev = store.apply(cluster.objects);
+    await startAgents(stateDir, info.nodes);
     await waitAgents(stateDir, rev);
     const pods = store.list().objects.filter((o) => o.kind === 'Pod').length;
     say(`desired state: ${pods} pods, ${cluster.policies} policies; agents applied it in ${(monoMs() - t).toFixed(0)} ms`);

@@ -5,9 +5,9 @@ import { parseListing } from '../dataplane/nft/render.js';
 import type { ApiObject } from '../api/types.js';
 import type { Ruleset } from '../dataplane/ruleset.js';
 import type { NftJson } from '../dataplane/nft/render.js';
-import { openStore } from '../store/index.js';
+import { openStore, type StoreSnapshot } from '../store/index.js';
 import { Agent } from './loop.js';
-import { planNode } from './plan.js';
+import { NodePlanner } from './plan.js';
 import { statusPath, writeStatus } from './status.js';
 import { localPods, PodReconciler } from './pods.js';
 import { labContext, nodeNetns } from '../lab/names.js';
@@ -31,14 +31,16 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const executor: NftExecutor = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix) });
   const pods = new PodReconciler(opts.node, ctx);
   const file = statusPath(opts.stateDir, opts.node);
+  const planner = new NodePlanner(opts.node);
+  let last: StoreSnapshot | null = null;
   const agent = new Agent<ApiObject, Ruleset, NftJson>({
     node: opts.node,
     revision: () => store.revision(),
     snapshot: () => {
-      const s = store.list();
+      const s = (last = store.listSince(last));
       return { revision: s.revision, objects: s.objects, enforcement: s.settings.networkPolicy };
     },
-    plan: (prev, desired) => planNode(opts.node, prev, desired),
+    plan: (prev, desired) => planner.plan(prev, desired),
     apply: (tx) => executor.apply(tx),
     current: async () => parseListing(await executor.list()),
     prepare: (desired) => pods.prepare(localPods(desired.objects, opts.node)),

@@ -1,9 +1,10 @@
 import type { Engine } from '../engine/engine.js';
-import { runs, sideElements } from './elements.js';
+import { identMap } from './allocate.js';
+import { rowElements, runs } from './elements.js';
 import { identities, type Identities } from './identity.js';
+import { changedIds, incrementalSides, universeKey, type CompileMemo } from './incremental.js';
 import { portRanges, type ProtocolRanges } from './ports.js';
 import { component, FAMILY, rule, TABLE, type Chain, type Element, type Field, type NamedSet, type Rule, type Ruleset, type Table } from './ruleset.js';
-import { sideTables } from './sides.js';
 
 export const ENFORCEMENTS = ['podwall', 'none'] as const;
 export type Enforcement = (typeof ENFORCEMENTS)[number];
@@ -15,6 +16,12 @@ export interface CompileOptions {
   enforcement: Enforcement;
   /** Addresses in it that no pod holds are dropped (fail closed). Default 10.244.0.0/16. */
   podCidr?: string;
+  /**
+   * The ruleset in force: the last pass's `Compiled`, or the kernel's table read back. Identities keep
+   * the ids they have there (allocate.ts), and a `Compiled` also lets this pass reuse every side it
+   * cannot have changed (incremental.ts). The result equals a compile from scratch with the same ids.
+   */
+  previous?: Compiled | Ruleset | null;
 }
 
 /** What compile decided, besides the ruleset: for explanations, tests and size reports. */
@@ -22,6 +29,11 @@ export interface Compiled {
   ruleset: Ruleset;
   ids: Identities;
   ranges: ProtocolRanges[];
+  /** For the next pass (incremental.ts); absent with enforcement `none`. */
+  memo?: CompileMemo;
+  /** Local pod class sides computed afresh in this pass (the others were reused, or patched: `patched`). */
+  recomputed?: number;
+  patched?: number;
 }
 
 export const SET_NAMES = {
@@ -119,20 +131,28 @@ function acceptingChains(): Chain[] {
  * render(ruleset) // {"nftables": [...]} for `nft -j -f -`
  */
 export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled {
-  const ids = identities(engine.cluster, engine.policies, opts);
+  const prev = opts.previous ?? null;
+  const prevCompiled = prev && 'ruleset' in prev ? prev : null;
+  const previous = prev ? identMap('ruleset' in prev ? prev.ruleset : prev) : undefined;
+  const ids = identities(engine.cluster, engine.policies, { node: opts.node, podCidr: opts.podCidr, previous });
   const ranges = portRanges(engine.cluster, engine.policies);
   if (opts.enforcement === 'none') {
     return { ids, ranges, ruleset: { tables: [{ family: FAMILY, name: TABLE, sets: sets(null, [], [], { egress: [], ingress: [] }), chains: acceptingChains() }] } };
   }
-  const egress = sideTables(engine, ids, ranges, 'egress');
-  const ingress = sideTables(engine, ids, ranges, 'ingress');
-  const open = { egress: egress.filter((t) => t.open).map((t) => t.subject), ingress: ingress.filter((t) => t.open).map((t) => t.subject) };
+  const universe = universeKey(engine, ids, ranges);
+  const memo = prevCompiled?.memo?.universe === universe ? prevCompiled.memo : undefined;
+  const changed = memo ? changedIds(memo.keys, ids) : null;
+  const egress = incrementalSides(engine, ids, ranges, 'egress', memo?.sides.egress ?? null, changed);
+  const ingress = incrementalSides(engine, ids, ranges, 'ingress', memo?.sides.ingress ?? null, changed);
+  const open = { egress: egress.tables.filter((t) => t.open).map((t) => t.subject), ingress: ingress.tables.filter((t) => t.open).map((t) => t.subject) };
+  const groups = { egress: new Map<string, Element[]>(), ingress: new Map<string, Element[]>() };
   const table: Table = {
     family: FAMILY, name: TABLE,
-    sets: sets(ids, sideElements(egress, ranges, ids), sideElements(ingress, ranges, ids), open),
+    sets: sets(ids, rowElements(egress.rows, 'egress', memo?.groups.egress, groups.egress), rowElements(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress), open),
     chains: enforcingChains(ids),
   };
-  return { ids, ranges, ruleset: { tables: [table] } };
+  const next: CompileMemo = { universe, keys: new Map(ids.list.map((i) => [i.id, i.key])), sides: { egress: egress.entries, ingress: ingress.entries }, groups };
+  return { ids, ranges, ruleset: { tables: [table] }, memo: next, recomputed: egress.recomputed + ingress.recomputed, patched: egress.patched + ingress.patched };
 }
 
 /** The ruleset of `compileDetailed`. */

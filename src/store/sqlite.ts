@@ -56,6 +56,10 @@ function rowObject(r: Row): ApiObject {
   return withServerFields(JSON.parse(r.manifest) as ApiObject, { resourceVersion: String(r.revision) });
 }
 
+/** Snapshots' objects by row key, for `listSince`. */
+const indexed = new WeakMap<StoreSnapshot, Map<string, ApiObject>>();
+const rowKey = (kind: string, namespace: string, name: string) => `${kind}\u0000${namespace}\u0000${name}`;
+
 function storedManifest(o: ApiObject): string {
   const { resourceVersion: _drop, ...metadata } = o.metadata as unknown as Record<string, unknown>;
   return JSON.stringify({ ...o, metadata });
@@ -70,6 +74,7 @@ function statements(db: Database.Database) {
     revision: db.prepare<[], number>(`SELECT value FROM meta WHERE key = 'revision'`).pluck(),
     setRevision: db.prepare<[number]>(`INSERT INTO meta (key, value) VALUES ('revision', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     all: db.prepare<[], Row>('SELECT kind, namespace, name, revision, manifest FROM objects ORDER BY kind, namespace, name'),
+    keys: db.prepare<[], Omit<Row, 'manifest'>>('SELECT kind, namespace, name, revision FROM objects ORDER BY kind, namespace, name'),
     get: db.prepare<[string, string, string], Row>('SELECT kind, namespace, name, revision, manifest FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
     inNamespace: db.prepare<[string], Row>(`SELECT kind, namespace, name, revision, manifest FROM objects WHERE namespace = ? AND kind <> 'Namespace'`),
     put: db.prepare<[string, string, string, number, string]>(
@@ -163,6 +168,22 @@ class SqliteStore implements Store {
 
   list(): StoreSnapshot {
     return this.read(() => ({ revision: this.revision(), objects: this.stmt.all.all().map(rowObject), settings: this.settings() }));
+  }
+
+  listSince(prev: StoreSnapshot | null): StoreSnapshot {
+    if (!prev) return this.list();
+    return this.read(() => {
+      const revision = this.revision();
+      if (revision === prev.revision) return { ...prev, settings: this.settings() };
+      let byKey = indexed.get(prev);
+      if (!byKey) indexed.set(prev, (byKey = new Map(prev.objects.map((o) => [rowKey(o.kind, nsColumn(keyOf(o)), o.metadata.name), o]))));
+      const objects = this.stmt.keys.all().map((k) => {
+        const old = byKey.get(rowKey(k.kind, k.namespace, k.name));
+        if (old && (old.metadata as { resourceVersion?: string }).resourceVersion === String(k.revision)) return old;
+        return rowObject(this.stmt.get.get(k.kind, k.namespace, k.name)!);
+      });
+      return { revision, objects, settings: this.settings() };
+    });
   }
 
   get(key: ObjectKey): ApiObject | undefined {
