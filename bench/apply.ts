@@ -62,8 +62,7 @@ async function timeWrites(label: string, n: number, stateDir: string, prober: Pr
     const t1 = monoMs();
     await waitAgents(stateDir, rev);
     const tA = monoMs();
-    await sleep(PROBE_TIMEOUT_MS + 20);
-    const flip = prober.flip(t0, allowed);
+    const flip = await prober.settledFlip(t0, allowed, 5000);
     if (flip === null) throw new Error(`${label} #${i + 1}: the verdict never became ${allowed ? 'allowed' : 'denied'} (agents applied revision ${rev})`);
     const s: AgentStatus | null = readStatus(agentFiles(stateDir, 'node2').status);
     samples.push({ latency: flip - t1, write: t1 - t0, agents: tA - t1, pass: s?.lastApplyMs ?? null, kind: s?.lastApplyKind ?? null });
@@ -83,8 +82,7 @@ async function timeCli(label: string, n: number, prober: Prober, argv: (allow: b
     const r = await runProcess(process.execPath, [join(repoRoot(), 'bin', 'podwall.js'), ...argv(allowed)]);
     const t1 = monoMs();
     if (r.code !== 0) throw new Error(`${label}: podwall exited ${r.code}: ${r.stderr.trim()}`);
-    await sleep(PROBE_TIMEOUT_MS + 20);
-    const flip = prober.flip(t0, allowed);
+    const flip = await prober.settledFlip(t0, allowed, 5000);
     if (flip === null || flip > t1) throw new Error(`${label} #${i + 1}: podwall returned before the verdict flipped`);
     cli.push(t1 - t0);
     flipAfterStart.push(flip - t0);
@@ -116,8 +114,9 @@ const f1 = (x: number) => x.toFixed(1);
 
 function passLine(name: string, p: PassTimes): string {
   const c = p.parts;
-  return `  agent pass (${name}, node2, in-process medians): snapshot ${f1(p.snapshot)} ms, engine ${f1(p.engine)} ms, compile ${f1(p.compile)} ms `
-    + `[identities ${f1(c.ids)}, port ranges ${f1(c.ranges)}, side tables ${f1(c.sides)}, elements ${f1(c.elements)}], diff ${f1(p.diff)} ms (${p.plan}: +${p.added} −${p.deleted} elements), nft ${f1(p.nft)} ms, pod bookkeeping ${f1(p.pods)} ms = ${f1(p.total)} ms`;
+  return `  agent pass (${name}, node2, in-process medians): incremental (engine + compile + diff, as the agent runs it) ${f1(p.incremental)} ms, nft ${f1(p.nft)} ms (${p.plan}: +${p.added} −${p.deleted} elements); `
+    + `from scratch: snapshot ${f1(p.snapshot)} ms, engine ${f1(p.engine)} ms, compile ${f1(p.compile)} ms `
+    + `[identities ${f1(c.ids)}, port ranges ${f1(c.ranges)}, side tables ${f1(c.sides)}, elements ${f1(c.elements)}], diff ${f1(p.diff)} ms, pod bookkeeping ${f1(p.pods)} ms`;
 }
 
 async function main(lab: BenchLab): Promise<number> {

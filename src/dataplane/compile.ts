@@ -2,7 +2,7 @@ import type { Engine } from '../engine/engine.js';
 import { identMap } from './allocate.js';
 import { rowElements, runs } from './elements.js';
 import { identities, type Identities } from './identity.js';
-import { changedIds, incrementalSides, universeKey, type CompileMemo } from './incremental.js';
+import { delta, incrementalSides, universeKey, type CompileMemo } from './incremental.js';
 import { portRanges, type ProtocolRanges } from './ports.js';
 import { component, FAMILY, rule, TABLE, type Chain, type Element, type Field, type NamedSet, type Rule, type Ruleset, type Table } from './ruleset.js';
 
@@ -141,7 +141,7 @@ export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled 
   }
   const universe = universeKey(engine, ids, ranges);
   const memo = prevCompiled?.memo?.universe === universe ? prevCompiled.memo : undefined;
-  const changed = memo ? changedIds(memo.keys, ids) : null;
+  const changed = memo ? delta(engine, ids, memo) : null;
   const egress = incrementalSides(engine, ids, ranges, 'egress', memo?.sides.egress ?? null, changed);
   const ingress = incrementalSides(engine, ids, ranges, 'ingress', memo?.sides.ingress ?? null, changed);
   const open = { egress: egress.tables.filter((t) => t.open).map((t) => t.subject), ingress: ingress.tables.filter((t) => t.open).map((t) => t.subject) };
@@ -151,7 +151,7 @@ export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled 
     sets: sets(ids, rowElements(egress.rows, 'egress', memo?.groups.egress, groups.egress), rowElements(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress), open),
     chains: enforcingChains(ids),
   };
-  const next: CompileMemo = { universe, keys: new Map(ids.list.map((i) => [i.id, i.key])), sides: { egress: egress.entries, ingress: ingress.entries }, groups };
+  const next: CompileMemo = { universe, policies: engine.policies, keys: new Map(ids.list.map((i) => [i.id, i.key])), sides: { egress: egress.entries, ingress: ingress.entries }, groups };
   return { ids, ranges, ruleset: { tables: [table] }, memo: next, recomputed: egress.recomputed + ingress.recomputed, patched: egress.patched + ingress.patched };
 }
 

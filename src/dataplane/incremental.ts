@@ -13,17 +13,21 @@
  * Tails and element groups are reused by their canonical text, so unchanged parts keep their objects.
  */
 import type { Engine } from '../engine/engine.js';
-import type { Direction, Policy } from '../engine/policy.js';
+import type { Endpoint } from '../engine/endpoint.js';
+import { peerMatches, portMatches, selectsPod } from '../engine/match.js';
+import type { Protocol } from '../engine/cluster.js';
+import type { Direction, Policy, Rule } from '../engine/policy.js';
 import { subjectRow, type SubjectRow } from './elements.js';
 import type { Identities, Identity } from './identity.js';
 import type { ProtocolRanges } from './ports.js';
 import type { Element } from './ruleset.js';
 import { BitSet } from '../engine/bitset.js';
-import { isLocalPod, ruleBitsOf, ruleMask, sideContext, subjectTable, subjectView, type SideContext, type SideTable, type SubjectView } from './sides.js';
+import { isLocalPod, sideContext, subjectTable, subjectView, type SideTable, type SubjectView } from './sides.js';
 
 interface SubjectEntry {
   identKey: string;
   policies: readonly Policy[];
+  isolated: boolean;
   table: SideTable;
   row: SubjectRow;
 }
@@ -31,6 +35,7 @@ interface SubjectEntry {
 /** What one pass leaves for the next. Opaque outside the dataplane. */
 export interface CompileMemo {
   universe: string;
+  policies: readonly Policy[];
   keys: Map<number, string>;
   sides: Record<Direction, Map<number, SubjectEntry>>;
   groups: Record<Direction, Map<string, Element[]>>;
@@ -43,30 +48,41 @@ export function universeKey(engine: Engine, ids: Identities, ranges: readonly Pr
   return JSON.stringify([ids.node, ids.maxId, ids.podCidr.text, ns, nodes, ranges]);
 }
 
-function samePolicies(a: readonly Policy[], b: readonly Policy[]): boolean {
-  return a.length === b.length && a.every((p, i) => p === b[i]);
+
+/** Whether rule `r`'s port conditions admit `port` towards peer `peer` (ruleMask in sides.ts, for one peer). */
+function admits(r: Rule, dir: Direction, protocol: Protocol, port: number, subject: Endpoint, peer: Identity): boolean {
+  if (r.ports === null) return true;
+  for (const pm of r.ports) {
+    if (!pm.protocols.includes(protocol)) continue;
+    if (pm.name !== undefined && !pm.range && dir === 'egress') {
+      if (peer.rep.kind === 'pod' && peer.rep.pod.namedPorts.some((n) => n.name === pm.name && n.port === port && n.protocol === protocol)) return true;
+    } else if (portMatches(pm, port, protocol, subject)) return true;
+  }
+  return false;
 }
 
 /**
  * The subject's table with the changed ids' columns decided afresh, from the rules whose peers match
- * any of them (the other rules cannot set those bits); `old` itself when no column changed.
+ * them (`d.ruleHits`; a column no rule matches is `isolated ? 0 : 1`); `old` itself when none changed.
  */
-function patchColumns(narrow: SideContext, ident: Identity, dir: Direction, v: SubjectView, old: SideTable, ids: readonly number[]): SideTable {
-  const bits = ruleBitsOf(narrow, v);
-  const active = v.rules.flatMap((r, k) => (bits[k]!.isEmpty() ? [] : [{ r, b: bits[k]! }]));
-  // No rule names a changed id: each such column is `isolated ? 0 : 1` everywhere (most subjects, most changes).
-  if (active.length === 0 && old.allowed.every((byRange) => byRange.every((b) => ids.every((id) => b.has(id) === !v.isolated)))) return old;
+function patchColumns(d: Delta, ident: Identity, dir: Direction, entry: SubjectEntry, ranges: readonly ProtocolRanges[], full: BitSet): SideTable {
+  const old = entry.table;
+  const active = entry.policies.flatMap((p) => p.rules.filter((r) => r.direction === dir && d.ruleHits.has(r)));
   let allowed: BitSet[][] | null = null;
-  narrow.ranges.forEach(({ protocol, ranges: list }, pi) => list.forEach(({ from: port }, ri) => {
-    const allow = new BitSet(narrow.n);
-    const deny = new BitSet(narrow.n);
-    for (const { r, b } of active) {
-      const m = ruleMask(r, dir, protocol, port, ident.rep, b, narrow.named);
-      if (m) (r.action === 'deny' ? deny : allow).or(m);
-    }
+  ranges.forEach(({ protocol, ranges: list }, pi) => list.forEach(({ from: port }, ri) => {
     const before = old.allowed[pi]![ri]!;
-    for (const id of ids) {
-      const want = (!v.isolated || allow.has(id)) && !deny.has(id);
+    for (const id of d.ids) {
+      let allow = !entry.isolated;
+      let deny = false;
+      const peer = d.byId.get(id);
+      if (peer) {
+        for (const r of active) {
+          if (!d.ruleHits.get(r)!.has(id) || !admits(r, dir, protocol, port, ident.rep, peer)) continue;
+          if (r.action === 'deny') deny = true;
+          else allow = true;
+        }
+      }
+      const want = allow && !deny;
       if (before.has(id) === want) continue;
       allowed ??= old.allowed.map((byRange) => [...byRange]);
       const row = allowed[pi]!;
@@ -76,7 +92,7 @@ function patchColumns(narrow: SideContext, ident: Identity, dir: Direction, v: S
     }
   }));
   if (!allowed) return old;
-  const open = (allowed as BitSet[][]).every((byRange) => byRange.every((b) => sameBits(b, narrow.full)));
+  const open = (allowed as BitSet[][]).every((byRange) => byRange.every((b) => sameBits(b, full)));
   return { subject: old.subject, direction: dir, allowed, open };
 }
 
@@ -94,45 +110,106 @@ export interface SidesResult {
   patched: number;
 }
 
-/** One direction's side tables and rows, reusing `prev`'s where `changed` (ids) cannot touch them (null: all new). */
+/** What changed since the memo's pass, when the universe did not. */
+export interface Delta {
+  /** Ids whose identity changed, appeared or went away, and the present ones among them. */
+  ids: number[];
+  idents: Identity[];
+  /** Present changed identities by id. */
+  byId: Map<number, Identity>;
+  /** Policies with a rule whose peers match a changed identity (none can match a vanished one). */
+  hit: Set<Policy>;
+  /** Those rules, with the changed ids their peers match. */
+  ruleHits: Map<Rule, Set<number>>;
+  /** Policies of this pass that the memo's pass did not have, and the memo's that are gone. */
+  added: Policy[];
+  removed: Set<Policy>;
+}
+
+/**
+ * The delta from `memo` to this pass. Peers match pod and world identities without regard to the
+ * subject (only node identities look different from different subjects, and nodes are in the universe),
+ * so which policies a changed identity can reach is decided once for all subjects.
+ */
+export function delta(engine: Engine, ids: Identities, memo: CompileMemo): Delta {
+  const { ids: changed, idents } = changedIds(memo.keys, ids);
+  const before = new Set(memo.policies);
+  const now = new Set(engine.policies);
+  const added = engine.policies.filter((p) => !before.has(p));
+  const removed = new Set(memo.policies.filter((p) => !now.has(p)));
+  const hit = new Set<Policy>();
+  const ruleHits = new Map<Rule, Set<number>>();
+  const probe = idents.find((i) => i.rep.kind === 'pod')?.rep;
+  const subject = probe?.kind === 'pod' ? probe.pod : engine.cluster.pods[0];
+  if (idents.length > 0 && subject) {
+    const ctx = { cluster: engine.cluster, learnedNames: () => [] };
+    for (const p of engine.policies) {
+      for (const r of p.rules) {
+        let ids: Set<number> | undefined;
+        for (const i of idents) {
+          if (!r.peers.some((peer) => peerMatches(peer, i.rep, subject, ctx))) continue;
+          (ids ??= new Set()).add(i.id);
+        }
+        if (!ids) continue;
+        ruleHits.set(r, ids);
+        hit.add(p);
+      }
+    }
+  }
+  return { ids: changed, idents, byId: new Map(idents.map((i) => [i.id, i])), hit, ruleHits, added, removed };
+}
+
+/** One direction's side tables and rows, reusing `prev`'s where `d` cannot touch them (null: all new). */
 export function incrementalSides(
   engine: Engine, ids: Identities, ranges: readonly ProtocolRanges[], dir: Direction,
-  prev: Map<number, SubjectEntry> | null, changed: { ids: number[]; idents: Identity[] } | null,
+  prev: Map<number, SubjectEntry> | null, d: Delta | null,
 ): SidesResult {
   const ctx = sideContext(engine, ids, ranges);
-  let narrow: SideContext | null = null;
   const entries = new Map<number, SubjectEntry>();
   const tables: SideTable[] = [];
   const rows: SubjectRow[] = [];
   let recomputed = 0;
   let patched = 0;
+  const policiesSame = d !== null && d.added.length === 0 && d.removed.size === 0;
   for (const ident of ids.list) {
     if (!isLocalPod(ident)) continue;
-    const view = subjectView(ctx, ident, dir);
     const old = prev?.get(ident.id);
     let entry: SubjectEntry | undefined;
-    if (old && changed && old.identKey === ident.key && samePolicies(old.policies, view.policies)) {
-      if (changed.ids.length === 0) entry = old;
-      else {
-        narrow ??= sideContext(engine, ids, ranges, changed.idents);
-        const table = patchColumns(narrow, ident, dir, view, old.table, changed.ids);
-        if (table === old.table) entry = old;
+    let view: SubjectView | undefined;
+    if (old && d && old.identKey === ident.key) {
+      // The same subject: its policies are the old ones unless a policy it had went away or a new one selects it.
+      const pod = (ident.rep as Extract<Endpoint, { kind: 'pod' }>).pod;
+      const samePolicySet = policiesSame
+        || (!old.policies.some((p) => d.removed.has(p)) && !d.added.some((p) => selectsPod(p, pod, engine.cluster)));
+      if (samePolicySet) {
+        if (d.ids.length === 0) entry = old;
+        else if (!old.policies.some((p) => d.hit.has(p)) && constantColumns(old.table, d.ids, !old.isolated)) entry = old;
         else {
-          patched++;
-          entry = { identKey: ident.key, policies: view.policies, table, row: reuseRow(old, subjectRow(table, ranges, ids.maxId)) };
+          const table = patchColumns(d, ident, dir, old, ranges, ctx.full);
+          if (table === old.table) entry = old;
+          else {
+            patched++;
+            entry = { ...old, table, row: reuseRow(old, subjectRow(table, ranges, ids.maxId)) };
+          }
         }
       }
     }
     if (!entry) {
       recomputed++;
+      view ??= subjectView(ctx, ident, dir);
       const table = subjectTable(ctx, ident, dir, view);
-      entry = { identKey: ident.key, policies: view.policies, table, row: reuseRow(old, subjectRow(table, ranges, ids.maxId)) };
+      entry = { identKey: ident.key, policies: view.policies, isolated: view.isolated, table, row: reuseRow(old, subjectRow(table, ranges, ids.maxId)) };
     }
     entries.set(ident.id, entry);
     tables.push(entry.table);
     rows.push(entry.row);
   }
   return { tables, rows, entries, recomputed, patched };
+}
+
+/** Whether column `id` is `value` on every port range, for each of `ids`. */
+function constantColumns(t: SideTable, ids: readonly number[], value: boolean): boolean {
+  return t.allowed.every((byRange) => byRange.every((b) => ids.every((id) => b.has(id) === value)));
 }
 
 /** The old row when the tails came out the same (its objects, and its element group, stay). */
