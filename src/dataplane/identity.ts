@@ -2,7 +2,7 @@ import type { Cluster, NodeInfo, PodInfo } from '../engine/cluster.js';
 import { isLocalNode, podEndpoint, type Endpoint } from '../engine/endpoint.js';
 import type { Peer, Policy } from '../engine/policy.js';
 import { parseCidr } from '../shared/ip.js';
-import { referencedPortNames } from './ports.js';
+import { byPolicies, referencedPortNames } from './ports.js';
 import { reallocate } from './allocate.js';
 import { ipv4Number, ipv4Text, prefixRange } from './ruleset.js';
 
@@ -102,6 +102,18 @@ function labelKey(labels: Record<string, string>): string {
 
 interface PodClass { key: string; local: boolean; pods: PodInfo[] }
 
+const podIpNumbers = new WeakMap<PodInfo, (number | null)[]>();
+
+/** `pod.ips` as numbers (null: not IPv4), once per PodInfo. */
+function ipNumbers(pod: PodInfo): (number | null)[] {
+  let ns = podIpNumbers.get(pod);
+  if (!ns) podIpNumbers.set(pod, (ns = pod.ips.map(ipv4Number)));
+  return ns;
+}
+
+/** A pod's class key, with the context it was made in (see podClassesOf). */
+const classKeys = new WeakMap<PodInfo, { context: string; key: string; local: boolean }>();
+
 /**
  * Pods that no rule can tell apart, as the engine's pod classes (src/engine/pod-classes.ts) but for all
  * ports at once: namespace, labels, service account, membership of the cluster-selecting ipBlocks,
@@ -110,17 +122,24 @@ interface PodClass { key: string; local: boolean; pods: PodInfo[] }
  */
 function podClassesOf(cluster: Cluster, policies: readonly Policy[], host: Endpoint, cidrs: NumericCidr[]): PodClass[] {
   const clusterCidrs = cidrs.filter((c) => c.selectsCluster);
-  const names = referencedPortNames(policies);
+  const names = byPolicies(policies, referencedPortNames);
   const byKey = new Map<string, PodClass>();
+  // What a pod's key depends on besides the pod: pods (PodInfo outlives one cluster, src/engine/cluster.ts) keep their key while it is the same.
+  const context = JSON.stringify([host, clusterCidrs, [...names].sort()]);
   for (const pod of cluster.pods) {
-    if (pod.hostNetwork || firstIpv4(pod.ips) === null) continue;
-    const ep = podEndpoint(pod);
-    const ip = ipv4Number(ep.ip);
-    const inCidrs = clusterCidrs.map((c) => (ip !== null && inCidr(c, ip) ? '1' : '0')).join('');
-    const named = pod.namedPorts.filter((n) => names.has(`${n.name}/${n.protocol}`)).map((n) => `${n.name}/${n.protocol}/${n.port}`).sort().join(',');
-    const local = isLocalNode(host, pod);
-    const unplaced = pod.node === undefined && pod.hostIP === undefined;
-    const key = [local ? 'L' : 'R', unplaced ? 'u' : 'p', pod.namespace, labelKey(pod.labels), pod.serviceAccount, inCidrs, named].join('\u0000');
+    if (pod.hostNetwork || !ipNumbers(pod).some((n) => n !== null)) continue;
+    let memo = classKeys.get(pod);
+    if (!memo || memo.context !== context) {
+      const ep = podEndpoint(pod);
+      const ip = ipv4Number(ep.ip);
+      const inCidrs = clusterCidrs.map((c) => (ip !== null && inCidr(c, ip) ? '1' : '0')).join('');
+      const named = pod.namedPorts.filter((n) => names.has(`${n.name}/${n.protocol}`)).map((n) => `${n.name}/${n.protocol}/${n.port}`).sort().join(',');
+      const local = isLocalNode(host, pod);
+      const unplaced = pod.node === undefined && pod.hostIP === undefined;
+      const key = [local ? 'L' : 'R', unplaced ? 'u' : 'p', pod.namespace, labelKey(pod.labels), pod.serviceAccount, inCidrs, named].join('\u0000');
+      classKeys.set(pod, (memo = { context, key, local }));
+    }
+    const { key, local } = memo;
     const c = byKey.get(key);
     if (c) c.pods.push(pod);
     else byKey.set(key, { key, local, pods: [pod] });
@@ -163,7 +182,7 @@ export function identities(cluster: Cluster, policies: readonly Policy[], opts: 
   const nodes = [...cluster.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const self = nodes.find((n) => n.name === opts.node);
   const hostRep: Endpoint = self ? nodeEndpoint(self) : { kind: 'node', name: opts.node, ip: '' };
-  const cidrs = cidrPeers(policies);
+  const cidrs = byPolicies(policies, cidrPeers);
   const classes = podClassesOf(cluster, policies, hostRep, cidrs);
 
   const list: Identity[] = [];
@@ -180,10 +199,10 @@ export function identities(cluster: Cluster, policies: readonly Policy[], opts: 
     const id = add('pod', `pod\u0000${c.key}`, c.pods.length > 1 ? `${rep.id} (+${c.pods.length - 1})` : rep.id, podEndpoint(rep), c.local);
     for (const pod of c.pods) {
       ofPod.set(pod.id, id);
-      for (const ip of pod.ips) {
-        const n = ipv4Number(ip);
-        if (n !== null && cluster.podByIp.get(ip) === pod) points.set(n, id);
-      }
+      pod.ips.forEach((ip, k) => {
+        const n = ipNumbers(pod)[k];
+        if (n !== null && n !== undefined && cluster.podByIp.get(ip) === pod) points.set(n, id);
+      });
     }
   }
   const nodeIds = new Map<string, number>(self ? [[self.name, hostId]] : []);

@@ -193,8 +193,14 @@ describe('sqlite store: listSince', () => {
     expect(byName(second, 'b')).not.toBe(byName(first, 'b'));
     expect(byName(second, 'b')!.metadata.labels).toEqual({ app: 'x' });
     expect(byName(second, 'c')).toBeUndefined();
+    // Only writes, no deletes: the changed rows alone, new ones sorted in.
+    s.apply([pod('0first'), pod('zlast', 'default')]);
+    s.setLabels(podKey('a'), { app: 'y' });
+    const third = s.listSince(second);
+    expect(third).toEqual(s.list());
+    expect(byName(third, 'd')).toBe(byName(second, 'd'));
     s.setSettings({ networkPolicy: 'none' });
-    expect(s.listSince(second)).toEqual(s.list());
+    expect(s.listSince(third)).toEqual(s.list());
     s.close();
   });
 });

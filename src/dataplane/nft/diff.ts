@@ -113,6 +113,9 @@ function elementChanges(prev: NamedSet, next: NamedSet): { del: Element[]; add: 
  */
 export function plan(prev: Ruleset | null, next: Ruleset): Plan {
   const replace = (): Plan => ({ kind: 'replace', json: render(next), added: total(next), deleted: 0, refilled: [] });
+  // What is planned towards comes from compile, whose ids stay below 2^24 (identity.ts): as the next
+  // pass's `prev` it needs no scan (a table read back gets one).
+  checked.add(next);
   if (!prev || !sameShape(prev, next) || foreignMarks(prev)) return replace();
   const changes = next.tables.flatMap((t) => {
     const p = prev.tables.find((x) => x.family === t.family && x.name === t.name)!;
