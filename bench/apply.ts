@@ -29,7 +29,7 @@ import type { ApiObject } from '../src/api/types.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { adoptCrowd, allowPolicy, applyCluster, BENCH_NS, CLIENT, CLIENT_IP, PORT, SERVER, SERVER_IP } from './apply-cluster.js';
 import { agentPass, fullReplace, labelChange, lintTime, policyChange, splitChange, type PassTimes } from './apply-breakdown.js';
-import { BenchLab, buildTinyHttpd, loadText, median, monoMs, out, peakRssMib, percentile, progress, repoRoot } from './lab-bench.js';
+import { BenchLab, buildTinyHttpd, cpuMs, loadText, median, monoMs, out, peakRssMib, percentile, progress, repoRoot } from './lab-bench.js';
 import { Prober } from './prober.js';
 
 const say = progress('apply');
@@ -157,9 +157,17 @@ async function main(lab: BenchLab): Promise<number> {
       await waitAgents(stateDir, rev);
       if ((await prober.waitFor(true, 10_000)) === null) throw new Error('the flow is not allowed again after restoring the policy and the label');
     };
+    // The agents' CPU time per change: what a pass costs whatever the machine's load does to its wall time.
+    const agentPids = NODES.map((n) => readStatus(agentFiles(stateDir, n).status)?.pid ?? -1);
+    const agentCpu = () => agentPids.map(cpuMs);
+    const cpuPerChange = (before: number[], n: number) => agentCpu().map((c, i) => (c - before[i]!) / n);
+    let cpu0 = agentCpu();
     const applyWrites = await timeWrites('apply', CHANGES, stateDir, prober, (allow) => store.apply([allowPolicy(allow ? CLIENT : 'nobody')]), true);
+    const applyCpu = cpuPerChange(cpu0, CHANGES);
     await restore();
+    cpu0 = agentCpu();
     const labelWrites = await timeWrites('label', CHANGES, stateDir, prober, (allow) => store.setLabels(clientKey, { role: allow ? CLIENT : 'idle' }, { overwrite: true }), true);
+    const labelCpu = cpuPerChange(cpu0, CHANGES);
     await restore();
     const files = { allow: join(stateDir, 'allow.json'), deny: join(stateDir, 'deny.json') };
     writeFileSync(files.allow, JSON.stringify(allowPolicy(CLIENT)));
@@ -205,6 +213,7 @@ async function main(lab: BenchLab): Promise<number> {
     out(`  label → verdict  p50 ${f1(l.p50)} ms, p99 ${f1(l.p99)} ms, min ${f1(l.min)} ms, max ${f1(l.max)} ms (${labelWrites.length} changes; the store write itself p50 ${f1(median(labelWrites.map((s) => s.write)))} ms)`);
     out(`  agents applied   apply p50 ${f1(median(applyWrites.map((s) => s.agents)))} ms, label p50 ${f1(median(labelWrites.map((s) => s.agents)))} ms after the write (both nodes' status files)`);
     out(`  agent pass       p50 ${f1(pass.p50)} ms, p99 ${f1(pass.p99)} ms (node2's lastApplyMs); kinds ${JSON.stringify(kinds)}`);
+    out(`  agent CPU        per change (user + system, polling included): apply ${applyCpu.map((c, i) => `${NODES[i]} ${f1(c)} ms`).join(', ')}; label ${labelCpu.map((c, i) => `${NODES[i]} ${f1(c)} ms`).join(', ')}`);
     out(`  CLI apply        p50 ${f1(ca.p50)} ms, p99 ${f1(ca.p99)} ms (${cliApply.cli.length} runs; verdict flipped p50 ${f1(median(cliApply.flipAfterStart))} ms after start)`);
     out(`  CLI label        p50 ${f1(cl.p50)} ms, p99 ${f1(cl.p99)} ms (${cliLabel.cli.length} runs; verdict flipped p50 ${f1(median(cliLabel.flipAfterStart))} ms after start)`);
     out(`  CLI parts        start-up (\`podwall --version\`) ${startup.toFixed(0)} ms; apply's lint of the whole desired state ${lint.toFixed(0)} ms (in-process)`);
@@ -218,7 +227,7 @@ async function main(lab: BenchLab): Promise<number> {
     out(`  goal             p99 < 50 ms: apply ${a.p99 < 50 ? 'met' : 'not met'}, label ${l.p99 < 50 ? 'met' : 'not met'}`);
     out(`bench:apply p50_ms=${f1(a.p50)} p99_ms=${f1(a.p99)} label_p50_ms=${f1(l.p50)} label_p99_ms=${f1(l.p99)} cli_p50_ms=${ca.p50.toFixed(0)} cli_p99_ms=${ca.p99.toFixed(0)}`
       + ` cli_label_p50_ms=${cl.p50.toFixed(0)} cli_label_p99_ms=${cl.p99.toFixed(0)} resync_ms=${warm.ms.toFixed(0)} resync_cold_ms=${cold.ms.toFixed(0)} full_apply_ms=${full.applyMs.toFixed(0)}`
-      + ` agent_peak_mib=${peak.toFixed(0)} load1=${load1.split(' ')[0]} ratio=${(50 / Math.max(a.p99, l.p99)).toFixed(3)}`);
+      + ` agent_cpu_ms=${f1(Math.max(...applyCpu, ...labelCpu))} agent_peak_mib=${peak.toFixed(0)} load1=${load1.split(' ')[0]} ratio=${(50 / Math.max(a.p99, l.p99)).toFixed(3)}`);
     return 0;
   } finally {
     store.close();

@@ -124,7 +124,8 @@ function acceptingChains(): Chain[] {
 /**
  * Compile the engine's policies into one node's firewall (docs/lab.md, "The dataplane"): an identity
  * map, the allowed (source id . destination id . protocol . port range) flows per direction, and fixed
- * chains. Sorted throughout: the same engine and options give a byte-identical ruleset.
+ * chains. Sorted throughout: the same engine and options (`previous` included: its identity map
+ * decides the ids) give a byte-identical ruleset.
  *
  * @example
  * const { ruleset } = compileDetailed(engine, { node: 'node1', enforcement: 'podwall' });
