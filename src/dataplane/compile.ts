@@ -152,7 +152,7 @@ export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled 
     sets: sets(ids, rowElements(egress.rows, 'egress', memo?.groups.egress, groups.egress), rowElements(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress), open),
     chains: enforcingChains(ids),
   };
-  const next: CompileMemo = { universe, policies: engine.policies, keys: new Map(ids.list.map((i) => [i.id, i.key])), sides: { egress: egress.entries, ingress: ingress.entries }, groups };
+  const next: CompileMemo = { universe, maxId: ids.maxId, policies: engine.policies, keys: new Map(ids.list.map((i) => [i.id, i.key])), sides: { egress: egress.entries, ingress: ingress.entries }, groups };
   return { ids, ranges, ruleset: { tables: [table] }, memo: next, recomputed: egress.recomputed + ingress.recomputed, patched: egress.patched + ingress.patched };
 }
 

@@ -3,8 +3,9 @@
  * "Identities and incremental compile"). With stable identity ids (allocate.ts) a policy or label change
  * leaves almost every local pod class's side table as it was; what is reused must equal what a full
  * compile would give, so the rules for reuse are conservative:
- * - Anything that changes how every peer is seen (nodes, namespaces' labels, port ranges, the id space)
- *   makes the pass a full one.
+ * - Anything that changes how every peer is seen (nodes, namespaces' labels, port ranges) makes the
+ *   pass a full one. When the largest id moves, the old tables are resized first (the new ids are
+ *   changed ids like any other).
  * - A subject (local pod class) whose identity or whose selecting policies (by object identity: the
  *   agent reuses the normalised policies of unchanged objects) changed is recomputed.
  * - Otherwise only the columns of the identity ids whose key changed (or that appeared or went away)
@@ -35,6 +36,7 @@ interface SubjectEntry {
 /** What one pass leaves for the next. Opaque outside the dataplane. */
 export interface CompileMemo {
   universe: string;
+  maxId: number;
   policies: readonly Policy[];
   keys: Map<number, string>;
   sides: Record<Direction, Map<number, SubjectEntry>>;
@@ -45,7 +47,7 @@ export interface CompileMemo {
 export function universeKey(engine: Engine, ids: Identities, ranges: readonly ProtocolRanges[]): string {
   const ns = [...engine.cluster.namespaces.values()].map((n) => [n.name, n.labels]).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
   const nodes = engine.cluster.nodes.map((n) => [n.name, n.ips, n.labels]);
-  return JSON.stringify([ids.node, ids.maxId, ids.podCidr.text, ns, nodes, ranges]);
+  return JSON.stringify([ids.node, ids.podCidr.text, ns, nodes, ranges]);
 }
 
 
@@ -124,6 +126,8 @@ export interface Delta {
   /** Policies of this pass that the memo's pass did not have, and the memo's that are gone. */
   added: Policy[];
   removed: Set<Policy>;
+  /** The memo's largest id: rows reaching above a smaller one now are cut (tails run up to the largest id). */
+  maxId: number;
 }
 
 /**
@@ -156,7 +160,7 @@ export function delta(engine: Engine, ids: Identities, memo: CompileMemo): Delta
       }
     }
   }
-  return { ids: changed, idents, byId: new Map(idents.map((i) => [i.id, i])), hit, ruleHits, added, removed };
+  return { ids: changed, idents, byId: new Map(idents.map((i) => [i.id, i])), hit, ruleHits, added, removed, maxId: memo.maxId };
 }
 
 /** One direction's side tables and rows, reusing `prev`'s where `d` cannot touch them (null: all new). */
@@ -171,9 +175,11 @@ export function incrementalSides(
   let recomputed = 0;
   let patched = 0;
   const policiesSame = d !== null && d.added.length === 0 && d.removed.size === 0;
+  const n = ids.maxId + 1;
+  const cols = d ? { ...d, ids: d.ids.filter((id) => id < n) } : null;
   for (const ident of ids.list) {
     if (!isLocalPod(ident)) continue;
-    const old = prev?.get(ident.id);
+    const old = resized(prev?.get(ident.id), n);
     let entry: SubjectEntry | undefined;
     let view: SubjectView | undefined;
     if (old && d && old.identKey === ident.key) {
@@ -182,10 +188,10 @@ export function incrementalSides(
       const samePolicySet = policiesSame
         || (!old.policies.some((p) => d.removed.has(p)) && !d.added.some((p) => selectsPod(p, pod, engine.cluster)));
       if (samePolicySet) {
-        if (d.ids.length === 0) entry = old;
-        else if (!old.policies.some((p) => d.hit.has(p)) && constantColumns(old.table, d.ids, !old.isolated)) entry = old;
+        if (cols!.ids.length === 0) entry = old;
+        else if (!old.policies.some((p) => d.hit.has(p)) && constantColumns(old.table, cols!.ids, !old.isolated)) entry = old;
         else {
-          const table = patchColumns(d, ident, dir, old, ranges, ctx.full);
+          const table = patchColumns(cols!, ident, dir, old, ranges, ctx.full);
           if (table === old.table) entry = old;
           else {
             patched++;
@@ -200,11 +206,25 @@ export function incrementalSides(
       const table = subjectTable(ctx, ident, dir, view);
       entry = { identKey: ident.key, policies: view.policies, isolated: view.isolated, table, row: reuseRow(old, subjectRow(table, ranges, ids.maxId)) };
     }
+    if (d && ids.maxId < d.maxId && entry.row.tails.some((t) => t[1] > ids.maxId)) entry = { ...entry, row: subjectRow(entry.table, ranges, ids.maxId) };
     entries.set(ident.id, entry);
     tables.push(entry.table);
     rows.push(entry.row);
   }
   return { tables, rows, entries, recomputed, patched };
+}
+
+/** `e` with its table's bit sets at `n` bits (ids at or above `n` dropped), or `e` when they have that size. */
+function resized(e: SubjectEntry | undefined, n: number): SubjectEntry | undefined {
+  if (!e || e.table.allowed.every((byRange) => byRange.every((b) => b.size === n))) return e;
+  const fit = (b: BitSet): BitSet => {
+    const out = new BitSet(n);
+    out.words.set(b.words.subarray(0, out.words.length));
+    const extra = out.words.length * 32 - n;
+    if (extra > 0 && out.words.length > 0) out.words[out.words.length - 1]! &= 0xffffffff >>> extra;
+    return out;
+  };
+  return { ...e, table: { ...e.table, allowed: e.table.allowed.map((byRange) => byRange.map(fit)) } };
 }
 
 /** Whether column `id` is `value` on every port range, for each of `ids`. */
