@@ -207,7 +207,7 @@ async function main(lab: BenchLab): Promise<number> {
   const load0 = loadText();
   say(`load average ${load0}; ab ${ROUNDS} rounds × ${CONFIGS.length} rulesets (${CONNS} connections, ${CONNS_C} for c; concurrency ${CONCURRENCY}), iperf3 ${IPERF_ROUNDS} rounds × 2 s`);
   const httpd = buildTinyHttpd(lab.ctx.stateDir);
-  await labUp({ nodes: CONFIGS.length, startAgents: false, onProgress: (l) => say(`lab: ${l}`) }, lab.ctx);
+  await labUp({ nodes: CONFIGS.length, startAgents: false, world: false, onProgress: (l) => say(`lab: ${l}`) }, lab.ctx);
   const paths: Path[] = [];
   for (const cfg of CONFIGS) paths.push(await setUp(lab, cfg, httpd));
   const conn = await rounds(ROUNDS, paths, (p) => connRate(lab, p), (_, v) => `${v.rate.toFixed(0)}/s`);

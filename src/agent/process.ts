@@ -11,6 +11,7 @@ import { NodePlanner } from './plan.js';
 import { statusPath, writeStatus } from './status.js';
 import { localPods, PodReconciler } from './pods.js';
 import { labContext, nodeNetns } from '../lab/names.js';
+import { ServiceSync } from './services.js';
 
 export interface AgentOptions {
   node: string;
@@ -30,6 +31,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const ctx = labContext();
   const executor: NftExecutor = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix) });
   const pods = new PodReconciler(opts.node, ctx);
+  const services = new ServiceSync(nodeNetns(opts.node, ctx.prefix));
   const file = statusPath(opts.stateDir, opts.node);
   const planner = new NodePlanner(opts.node);
   let last: StoreSnapshot | null = null;
@@ -44,7 +46,10 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     apply: (tx) => executor.apply(tx),
     current: async () => parseListing(await executor.list()),
     prepare: (desired) => pods.prepare(localPods(desired.objects, opts.node)),
-    complete: () => pods.complete(),
+    complete: async (desired) => {
+      await pods.complete();
+      await services.sync(desired.objects);
+    },
     report: (s) => writeStatus(file, s),
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
@@ -63,6 +68,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   } finally {
     clearInterval(orphanCheck);
     executor.close();
+    services.close();
     store.close();
   }
 }

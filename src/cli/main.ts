@@ -17,6 +17,7 @@ import { lintCommand } from './commands/lint.js';
 import { policyCommand } from './commands/policy.js';
 import { validateCommand } from './commands/validate.js';
 import { conformanceCommand } from './commands/conformance.js';
+import { clusterDnsCommand, worldCommand } from './commands/world.js';
 
 export function buildProgram(): Command {
   const program = new Command('podwall')
@@ -48,6 +49,9 @@ Examples:
   program.addCommand(labelCommand(labHooks));
   program.addCommand(deleteCommand(labHooks));
   program.addCommand(conformanceCommand());
+  // Lab internals (run by `lab up`), hidden from the command list.
+  program.addCommand(worldCommand(), { hidden: true });
+  program.addCommand(clusterDnsCommand(), { hidden: true });
   exitOverrideAll(program);
   return program;
 }

@@ -91,16 +91,36 @@ function endOf(cluster: Cluster, text: string, other: string, labNodes: Readonly
   return { kind: 'dns', reason: `DNS name ${text}: needs the DNS proxy (not in the lab yet)` };
 }
 
+/**
+ * A ClusterIP destination: the lab's nodes DNAT it to a backend (src/dataplane/services.ts), so the probe goes
+ * to the ClusterIP and lands on the backend pod, whose servers answer (the end is that pod, reached at the
+ * ClusterIP). Only a Service with exactly one backend and the same target port is probed: with several
+ * backends the kernel picks one at random, and the expected verdict may differ per backend.
+ */
+function serviceEnd(cluster: Cluster, to: string, port: number | undefined, protocol: Protocol): LiveEnd | SkipReason | undefined {
+  const svc = cluster.services.find((s) => s.clusterIPs.includes(to));
+  if (!svc) return undefined;
+  const skip = (why: string): SkipReason => ({ kind: 'service', reason: `ClusterIP ${to} (${svc.id}): ${why}` });
+  const sel = svc.selector;
+  const backends = sel ? cluster.pods.filter((p) => p.namespace === svc.namespace && !p.hostNetwork && Object.entries(sel).every(([k, v]) => p.labels[k] === v)) : [];
+  if (backends.length !== 1) return skip(`${backends.length} backend pods; the lab probes Services with exactly one`);
+  const sp = svc.ports.find((p) => p.port === port && p.protocol === protocol);
+  if (!sp) return skip(`no port ${port}/${protocol}`);
+  const target = typeof sp.targetPort === 'number' ? sp.targetPort : backends[0]!.namedPorts.find((n) => n.name === sp.targetPort)?.port;
+  if (target !== port) return skip(`target port ${String(sp.targetPort)} differs from the port`);
+  return { kind: 'pod', pod: backends[0]!.id, ip: to };
+}
+
 const isEnd = (x: LiveEnd | SkipReason): x is LiveEnd => x.kind === 'pod' || x.kind === 'host' || x.kind === 'world';
 
 /** How the lab makes one flow, or why it cannot. `cluster` is the cluster as the lab runs it (pods placed). */
 export function planFlow(
-  cluster: Cluster, labNodes: ReadonlySet<string>, from: string, to: string, protocol: Protocol, learned?: ReadonlySet<string>,
+  cluster: Cluster, labNodes: ReadonlySet<string>, from: string, to: string, protocol: Protocol, learned?: ReadonlySet<string>, port?: number,
 ): FlowPlan {
   if (protocol === 'SCTP') return { ok: false, skip: SKIP_SCTP };
   const src = endOf(cluster, from, to, labNodes);
   if (!isEnd(src)) return { ok: false, skip: src };
-  const dst = endOf(cluster, to, from, labNodes);
+  const dst = serviceEnd(cluster, to, port, protocol) ?? endOf(cluster, to, from, labNodes);
   if (!isEnd(dst)) return { ok: false, skip: dst };
   if (endKey(src) === endKey(dst) || (src.kind !== 'pod' && src.kind === dst.kind)) {
     return { ok: false, skip: { kind: 'unsupported', reason: `${from} -> ${to}: the traffic never leaves one network namespace` } };
@@ -118,7 +138,7 @@ export function planCase(c: ConformanceCase, cluster: Cluster, labNodes: Readonl
   c.steps.forEach((step, i) => {
     for (const p of step.probes) {
       for (const f of expandProbe(c, p)) {
-        const plan = planFlow(cluster, labNodes, f.from, f.to, p.protocol, learned.get(f.from));
+        const plan = planFlow(cluster, labNodes, f.from, f.to, p.protocol, learned.get(f.from), p.port);
         out.push({ step: i, from: f.from, to: f.to, port: p.port, protocol: p.protocol, expected: f.expected, plan });
       }
     }

@@ -85,7 +85,7 @@ export function formatLiveFlow(f: LiveFlowResult): string {
 const SKIP_TEXT: Record<SkipReason['kind'], string | undefined> = {
   sctp: 'SCTP: this kernel has no SCTP',
   dns: 'DNS names and what they resolve to: need the DNS proxy (not in the lab yet)',
-  service: 'ClusterIP: the lab has no Service proxy',
+  service: 'ClusterIP of a Service without exactly one backend on the same port: the kernel would pick a backend at random',
   unsupported: undefined,
 };
 

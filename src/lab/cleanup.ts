@@ -4,6 +4,7 @@ import { IoError } from '../shared/errors.js';
 import { ipBatch, ipJson } from './ip-command.js';
 import { isLabLink, isLabNetns, labContext, type LabContext } from './names.js';
 import { killProcessesIn, listNetns, pidsInNetns } from './netns.js';
+import { listPodResolvDirs, removePodResolvConf } from './resolv.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -22,6 +23,8 @@ export interface LabObjects {
   processes: { pid: number; netns: string }[];
   /** `<stateDir>/pods/<ns>_<name>/pid` and `<stateDir>/*.pid`. */
   pidFiles: string[];
+  /** `/etc/netns/<prefix>-p<hash8>` directories (pods' resolv.conf). */
+  resolvDirs: string[];
 }
 
 const POD_DIR_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?_[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -52,12 +55,13 @@ export async function listLabObjects(ctx: LabContext = labContext()): Promise<La
     rootLinks: links.map((l) => l.ifname).filter((n) => isLabLink(n, ctx.prefix)),
     processes,
     pidFiles: pidFiles(ctx.stateDir),
+    resolvDirs: listPodResolvDirs(ctx.prefix),
   };
 }
 
 /** Whether nothing of the prefix is left. */
 export function isEmpty(o: LabObjects): boolean {
-  return o.netns.length + o.rootLinks.length + o.processes.length + o.pidFiles.length === 0;
+  return o.netns.length + o.rootLinks.length + o.processes.length + o.pidFiles.length + o.resolvDirs.length === 0;
 }
 
 /**
@@ -75,9 +79,10 @@ export async function removeLabObjects(ctx: LabContext = labContext()): Promise<
   await ipBatch(found.netns.map((n) => ['netns', 'del', n]), { force: true }).catch(() => undefined);
   await ipBatch(found.rootLinks.map((l) => ['link', 'del', l]), { force: true }).catch(() => undefined);
   for (const f of found.pidFiles) rmSync(f, { force: true });
+  for (const d of found.resolvDirs) removePodResolvConf(d);
   const left = await listLabObjects(ctx);
   if (!isEmpty(left)) {
-    throw new IoError(`could not remove all lab objects of prefix ${ctx.prefix}: ${JSON.stringify({ netns: left.netns, rootLinks: left.rootLinks, processes: left.processes, pidFiles: left.pidFiles })}`);
+    throw new IoError(`could not remove all lab objects of prefix ${ctx.prefix}: ${JSON.stringify({ netns: left.netns, rootLinks: left.rootLinks, processes: left.processes, pidFiles: left.pidFiles, resolvDirs: left.resolvDirs })}`);
   }
   return found;
 }
@@ -114,7 +119,9 @@ function isZombie(pid: number): boolean {
 }
 
 /** State files the lab and its parts write, by exact name (so a PODWALL_STATE_DIR shared with other files is safe). */
-const STATE_FILE_RE = /^(store\.db(-wal|-shm|-journal)?|lab\.json|agent-node[0-9]+\.(json|log|pid)(\.[0-9]+\.tmp)?)$/;
+const STATE_FILE_RE = /^(store\.db(-wal|-shm|-journal)?|lab\.json|agent-node[0-9]+\.(json|log|pid)(\.[0-9]+\.tmp)?|world-(dns|web)\.(log|pid))$/;
+/** `<stateDir>/world/`: the zone the world serves and the lab CA (src/world/world.ts). */
+const WORLD_FILES = ['zone.yaml', 'ca.crt', 'ca.key', 'server.crt', 'server.key', 'server.csr', 'server.ext'];
 const POD_FILES = ['pid', 'log', 'exit', 'node', 'spec.json'];
 
 /**
@@ -131,7 +138,9 @@ export function removeLabState(ctx: LabContext = labContext()): string[] {
   if (existsSync(ctx.stateDir)) {
     for (const f of readdirSync(ctx.stateDir)) if (STATE_FILE_RE.test(f)) rmSync(join(ctx.stateDir, f), { force: true });
   }
-  for (const dir of [join(ctx.stateDir, 'pods'), ctx.stateDir]) {
+  const world = join(ctx.stateDir, 'world');
+  for (const f of WORLD_FILES) rmSync(join(world, f), { force: true });
+  for (const dir of [join(ctx.stateDir, 'pods'), world, ctx.stateDir]) {
     if (existsSync(dir) && !tryRmdir(dir)) kept.push(dir);
   }
   return kept;

@@ -6,6 +6,10 @@ import { removeLabObjects, removeLabState, type LabObjects } from './cleanup.js'
 import { connectNodes } from './fabric.js';
 import { labContext, MAX_NODES, nodeName, type LabContext } from './names.js';
 import { createNode, type LabNode } from './node.js';
+import { createWorld, defaultZoneFile, worldNetns } from '../world/world.js';
+import { WORLD_DNS_ADDRESS } from '../world/dns-server.js';
+import { CLUSTER_DNS_POD_IP, installClusterDns, routeServices } from './cluster-dns.js';
+import { CLUSTER_DNS_IP } from './resolv.js';
 
 /** `lab up` / `lab down`: the whole lab of one prefix (docs/lab.md). */
 
@@ -23,6 +27,8 @@ export interface LabInfo {
   prefix: string;
   stateDir: string;
   nodes: LabNode[];
+  /** The simulated internet (absent with `world: false`). */
+  world?: { netns: string; dns: string; zone: string; names: number };
   createdAt: string;
 }
 
@@ -32,6 +38,7 @@ function describe(found: LabObjects): string {
     found.rootLinks.length ? `${found.rootLinks.length} root links` : '',
     found.processes.length ? `${found.processes.length} processes` : '',
     found.pidFiles.length ? `${found.pidFiles.length} pid files` : '',
+    found.resolvDirs.length ? `${found.resolvDirs.length} pod resolv.conf dirs` : '',
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'nothing';
 }
@@ -55,7 +62,7 @@ async function startAgentsIfAvailable(stateDir: string, nodes: LabNode[]): Promi
  * Bring up a lab of `nodes` nodes: clear whatever the prefix left behind (a crashed run), create the state dir,
  * the nodes and the wires between them, then start the agents (when the agent module exists).
  */
-export async function labUp(opts: { nodes: number; keepState?: boolean; startAgents?: boolean; onProgress?: Progress }, ctx: LabContext = labContext()): Promise<LabInfo> {
+export async function labUp(opts: { nodes: number; keepState?: boolean; startAgents?: boolean; world?: boolean; zoneFile?: string; onProgress?: Progress }, ctx: LabContext = labContext()): Promise<LabInfo> {
   requireRoot();
   if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > MAX_NODES) throw new UsageError(`--nodes must be 1 … ${MAX_NODES} (got ${opts.nodes})`);
   const say = opts.onProgress ?? (() => undefined);
@@ -75,9 +82,24 @@ export async function labUp(opts: { nodes: number; keepState?: boolean; startAge
     say(`connected ${nodes.length} nodes (full mesh)`);
   }
   const info: LabInfo = { prefix: ctx.prefix, stateDir: ctx.stateDir, nodes, createdAt: new Date().toISOString() };
+  if (opts.world !== false) {
+    const zoneFile = opts.zoneFile ?? defaultZoneFile();
+    const zone = await createWorld(nodes, zoneFile, ctx);
+    info.world = { netns: worldNetns(ctx.prefix), dns: WORLD_DNS_ADDRESS, zone: zoneFile, names: zone.names.size };
+    say(`world: ${info.world.netns}, DNS ${WORLD_DNS_ADDRESS} (${zone.names.size} names from ${zoneFile}), HTTPS/HTTP on every zone address, lab CA in ${ctx.stateDir}/world`);
+  }
   writeFileSync(join(ctx.stateDir, 'lab.json'), `${JSON.stringify(info, null, 2)}\n`);
   if (opts.startAgents !== false) {
-    say((await startAgentsIfAvailable(ctx.stateDir, nodes)) ? 'agents started' : 'agents: not available yet (no src/agent/launch.ts), skipped');
+    const started = await startAgentsIfAvailable(ctx.stateDir, nodes);
+    say(started ? 'agents started' : 'agents: not available yet (no src/agent/launch.ts), skipped');
+    // The cluster DNS is a pod: it needs the agents (which make pods) and the world (which it forwards to).
+    if (started && info.world) {
+      const specifier = '../agent/launch.js';
+      const { waitForAgent } = (await import(specifier)) as { waitForAgent: (dir: string, node: string, rev: number, ms?: number) => Promise<void> };
+      await routeServices(nodes);
+      await installClusterDns(nodes[0]!, ctx, (rev) => waitForAgent(ctx.stateDir, nodes[0]!.name, rev, 30_000));
+      say(`cluster DNS: kube-system/kube-dns ${CLUSTER_DNS_IP} -> pod kube-system/coredns ${CLUSTER_DNS_POD_IP}, forwarding to the world`);
+    }
   }
   say(`up in ${Math.round(performance.now() - t0)} ms (state in ${ctx.stateDir})`);
   return info;

@@ -4,6 +4,7 @@ import { IpCommandError, ip, ipBatch } from './ip-command.js';
 import { labNode, requireNode } from './node.js';
 import { fabricLink, labContext, netnsNode, nodeIp, podHostIf, podMacs, podNetns, type LabContext } from './names.js';
 import { killProcessesIn, listNetns, netnsExists } from './netns.js';
+import { removePodResolvConf, writePodResolvConf } from './resolv.js';
 
 /**
  * A pod's network: its own netns with `eth0` (`<ip>/32`), the other end of the veth in the node netns.
@@ -78,6 +79,7 @@ export async function createPodNetwork(spec: PodSpec, ctx: LabContext = labConte
       ['route', 'add', POD_GATEWAY, 'dev', 'eth0', 'scope', 'link'],
       ['route', 'add', 'default', 'via', POD_GATEWAY, 'dev', 'eth0'],
     ], { netns: pod.netns });
+    writePodResolvConf(pod.netns, pod.namespace);
   } catch (err) {
     await deletePodNetwork(pod, ctx).catch(() => undefined);
     throw err;
@@ -137,6 +139,7 @@ export async function deletePodNetwork(spec: PodSpec | PodNet, ctx: LabContext =
   if (podNsExists) await killProcessesIn([pod.netns]);
   if (netnsExists(pod.nodeNetns)) await ip(['link', 'del', pod.hostIf], { netns: pod.nodeNetns }).catch(ignoreMissing);
   if (podNsExists) await ip(['netns', 'del', pod.netns]).catch(ignoreMissing);
+  removePodResolvConf(pod.netns);
   if (outsideNodeCidr(pod, ctx)) {
     for (const other of otherNodes(pod, ctx)) {
       await ip(['route', 'del', `${pod.ip}/32`], { netns: other.netns }).catch(ignoreMissing);

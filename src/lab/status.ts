@@ -6,6 +6,7 @@ import { isLabLink, isLabNetns, isPodNetns, labContext, netnsNode, podNetns, typ
 import { labNode, listLinks } from './node.js';
 import { listNetns } from './netns.js';
 import { podProcessState, type PodProcessState } from './supervisor.js';
+import { worldStatus, type WorldStatus } from '../world/world.js';
 
 /** `lab status`: what exists in the kernel for a prefix, read from the kernel (not from the store). */
 
@@ -17,6 +18,8 @@ export interface NodeStatus {
   links: { name: string; up: boolean }[];
   /** Whether the nft table `inet podwall` exists in the node's netns. */
   nftTable: boolean;
+  /** Whether the Service DNAT table `ip podwall_svc` exists there. */
+  svcTable: boolean;
 }
 
 export interface PodStatus {
@@ -42,15 +45,18 @@ export interface LabStatus {
   pods: PodStatus[];
   /** Links of the prefix in the root netns: should always be empty. */
   rootLinks: string[];
-  /** Netns of the prefix that are neither a node nor a pod. */
+  /** Netns of the prefix that are neither a node, a pod nor the world. */
   otherNetns: string[];
+  /** The simulated internet. */
+  world: WorldStatus;
 }
 
-async function hasNftTable(netns: string): Promise<boolean> {
+async function nftTables(netns: string): Promise<{ policy: boolean; svc: boolean }> {
   const r = await runProcess('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'tables']);
-  if (r.code !== 0) return false;
+  if (r.code !== 0) return { policy: false, svc: false };
   const doc = JSON.parse(r.stdout) as { nftables?: { table?: { family: string; name: string } }[] };
-  return (doc.nftables ?? []).some((e) => e.table?.family === 'inet' && e.table.name === 'podwall');
+  const has = (family: string, name: string) => (doc.nftables ?? []).some((e) => e.table?.family === family && e.table.name === name);
+  return { policy: has('inet', 'podwall'), svc: has('ip', 'podwall_svc') };
 }
 
 /** Read the lab of the prefix: per node 3 processes (links, routes, nft tables), plus one for root links. */
@@ -68,10 +74,10 @@ export async function labStatus(ctx: LabContext = labContext()): Promise<LabStat
   for (const ns of all) {
     const node = netnsNode(ns, ctx.prefix);
     if (node === undefined) continue;
-    const [links, routes, nftTable] = await Promise.all([
+    const [links, routes, tables] = await Promise.all([
       listLinks(ns),
       ipJson<{ dst: string; dev?: string }[]>(['route', 'show'], { netns: ns }),
-      hasNftTable(ns),
+      nftTables(ns),
     ]);
     const n = labNode(node, ctx);
     const linkStates = links.filter((l) => l.ifname !== 'lo').map((l) => ({ name: l.ifname, up: (l.flags ?? []).includes('UP') }));
@@ -79,7 +85,7 @@ export async function labStatus(ctx: LabContext = labContext()): Promise<LabStat
       const route = routes.find((r) => r.dev === l.name && /^\d+\.\d+\.\d+\.\d+$/.test(r.dst));
       hostIfs.set(l.name, { node, up: l.up, ...(route ? { ip: route.dst } : {}) });
     }
-    nodes.push({ name: node, netns: ns, ip: n.ip, podCidr: n.podCidr, links: linkStates, nftTable });
+    nodes.push({ name: node, netns: ns, ip: n.ip, podCidr: n.podCidr, links: linkStates, nftTable: tables.policy, svcTable: tables.svc });
   }
   const pods: PodStatus[] = all.filter((ns) => isPodNetns(ns, ctx.prefix)).map((ns) => {
     const ref = names.get(ns);
@@ -94,8 +100,9 @@ export async function labStatus(ctx: LabContext = labContext()): Promise<LabStat
     };
   });
   const rootLinks = (await ipJson<{ ifname: string }[]>(['link', 'show'])).map((l) => l.ifname).filter((l) => isLabLink(l, ctx.prefix));
-  const otherNetns = all.filter((ns) => netnsNode(ns, ctx.prefix) === undefined && !isPodNetns(ns, ctx.prefix));
-  return { prefix: ctx.prefix, stateDir: ctx.stateDir, stateDirExists: existsSync(ctx.stateDir), nodes, pods, rootLinks, otherNetns };
+  const world = await worldStatus(ctx);
+  const otherNetns = all.filter((ns) => netnsNode(ns, ctx.prefix) === undefined && !isPodNetns(ns, ctx.prefix) && ns !== world.netns);
+  return { prefix: ctx.prefix, stateDir: ctx.stateDir, stateDirExists: existsSync(ctx.stateDir), nodes, pods, rootLinks, otherNetns, world };
 }
 
 function table(rows: string[][]): string {
@@ -117,8 +124,8 @@ export function formatLabStatusTxt(s: LabStatus): string {
   const lines = [`prefix ${s.prefix}, state dir ${s.stateDir}${s.stateDirExists ? '' : ' (missing)'}`];
   if (s.nodes.length === 0) lines.push('no nodes (run `podwall lab up`)');
   else {
-    lines.push('', table([['NODE', 'NETNS', 'ADDRESS', 'POD CIDR', 'NFT TABLE', 'LINKS'], ...s.nodes.map((n) => [
-      n.name, n.netns, n.ip, n.podCidr, n.nftTable ? 'inet podwall' : 'none',
+    lines.push('', table([['NODE', 'NETNS', 'ADDRESS', 'POD CIDR', 'NFT TABLES', 'LINKS'], ...s.nodes.map((n) => [
+      n.name, n.netns, n.ip, n.podCidr, [n.nftTable ? 'inet podwall' : '', n.svcTable ? 'ip podwall_svc' : ''].filter(Boolean).join(', ') || 'none',
       `${n.links.length} (${n.links.filter((l) => l.up).length} up)`,
     ])]));
   }
@@ -126,6 +133,10 @@ export function formatLabStatusTxt(s: LabStatus): string {
     lines.push('', table([['POD', 'NETNS', 'NODE', 'IP', 'LINK', 'PROCESS'], ...s.pods.map((p) => [
       p.name ? `${p.namespace}/${p.name}` : '?', p.netns, p.node ?? '-', p.ip ?? '-', p.up ? 'up' : 'down', processText(p.process),
     ])]));
+  }
+  if (s.world.exists) {
+    const pid = (p: number | null) => (p === null ? 'not running' : `running (pid ${p})`);
+    lines.push('', `world ${s.world.netns}: ${s.world.addresses} addresses; DNS ${s.world.dns.address} ${pid(s.world.dns.pid)}; web ${pid(s.world.web.pid)}; zone ${s.world.zone}`);
   }
   if (s.rootLinks.length) lines.push('', `links of the prefix in the root netns (unexpected): ${s.rootLinks.join(', ')}`);
   if (s.otherNetns.length) lines.push('', `other netns of the prefix: ${s.otherNetns.join(', ')}`);

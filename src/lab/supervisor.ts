@@ -8,6 +8,7 @@ import { runProcess, type ProcessResult } from './ip-command.js';
 import { labContext, podNetns, podStateDir, type LabContext } from './names.js';
 import { liveGroupMembers, netnsExists, netnsInode, processNetnsInode } from './netns.js';
 import { waitFor } from './wait.js';
+import { labTrustEnv } from '../world/trust.js';
 
 /**
  * Runs a pod's process inside its netns, detached, with restart policy "never": `<stateDir>/pods/<ns>_<name>/`
@@ -36,7 +37,7 @@ const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 /**
  * A container-like environment: not the caller's (no PODWALL_* or test-runner variables leak in), but PATH with
  * agnhost and node, the pod's identity (POD_NAME is the hostname agnhost serves) and the terminal type.
- * CURL_CA_BUNDLE / SSL_CERT_FILE are for the DNS/TLS work of a later issue.
+ * `podEnvIn` adds CURL_CA_BUNDLE / SSL_CERT_FILE / NODE_EXTRA_CA_CERTS for the lab CA (src/world/trust.ts).
  */
 export function podEnv(pod: PodRef, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -50,6 +51,11 @@ export function podEnv(pod: PodRef, extra: Record<string, string> = {}): NodeJS.
     ...(process.env.LANG ? { LANG: process.env.LANG } : {}),
     ...extra,
   };
+}
+
+/** podEnv plus the lab CA trust of the lab `ctx` (pods reach the simulated internet over HTTPS). */
+export function podEnvIn(ctx: LabContext, pod: PodRef, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return podEnv(pod, { ...labTrustEnv(ctx), ...extra });
 }
 
 export interface PodFiles {
@@ -89,7 +95,7 @@ export async function startPod(pod: PodRef, argv: readonly string[], opts: { env
     const child = spawn('ip', ['netns', 'exec', ns, '/bin/sh', '-c', RECORD_EXIT, 'podwall-pod', ...argv], {
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: { ...podEnv(pod, opts.env), PODWALL_EXIT_FILE: files.exit },
+      env: { ...podEnvIn(ctx, pod, opts.env), PODWALL_EXIT_FILE: files.exit },
     });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -182,7 +188,7 @@ export async function execInPod(pod: PodRef, argv: readonly string[], opts: { st
     return await new Promise<number>((resolve, reject) => {
       const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
         stdio: [opts.stdin || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-        env: podEnv(pod, opts.env),
+        env: podEnvIn(ctx, pod, opts.env),
       });
       child.once('error', (e) => reject(new IoError(`cannot run ${argv[0]} in ${ns}: ${e.message}`, { cause: e })));
       child.once('close', (code, signal) => resolve(exitCodeOf(code, signal)));
@@ -197,5 +203,5 @@ export async function execInPod(pod: PodRef, argv: readonly string[], opts: { st
 export async function execInPodCapture(pod: PodRef, argv: readonly string[], opts: { input?: string; env?: Record<string, string> } = {}, ctx: LabContext = labContext()): Promise<ProcessResult> {
   if (argv.length === 0) throw new IoError('no command to run');
   const ns = requireNetns(pod, ctx);
-  return runProcess('ip', ['netns', 'exec', ns, ...argv], opts.input, podEnv(pod, opts.env));
+  return runProcess('ip', ['netns', 'exec', ns, ...argv], opts.input, podEnvIn(ctx, pod, opts.env));
 }

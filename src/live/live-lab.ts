@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { waitForAgent } from '../agent/launch.js';
 import type { ApiObject, Pod } from '../api/types.js';
-import { listeners, planCase, serverCommand, worldAddresses, endKey, type LiveEnd, type PlannedFlow, type SuiteData } from '../conformance/live-plan.js';
+import { listeners, planCase, serverCommand, worldAddresses, endKey, type Listen, type LiveEnd, type PlannedFlow, type SuiteData } from '../conformance/live-plan.js';
+import { CLUSTER_DNS_POD, CLUSTER_DNS_READY, clusterDnsArgv } from '../lab/cluster-dns.js';
 import type { ConformanceCase } from '../conformance/case.js';
 import { buildCluster } from '../engine/cluster.js';
 import { labUp, type LabInfo } from '../lab/lab.js';
@@ -10,11 +11,11 @@ import type { LabNode } from '../lab/node.js';
 import { placePods } from '../lab/schedule.js';
 import { podEnv, podLogs, podProcessState } from '../lab/supervisor.js';
 import { waitFor } from '../lab/wait.js';
-import { openStore, type Store } from '../store/index.js';
+import { keyOf, openStore, type Store } from '../store/index.js';
 import { IoError, UsageError } from '../shared/errors.js';
 import { ProberClient } from './prober-client.js';
 import type { ProberProtocol, ProberReply } from './prober.js';
-import { createWorld, worldNetns } from './world.js';
+import { addWorldAddresses, worldNetns } from '../world/world.js';
 
 /**
  * The lab a live conformance run works in: the folder's cluster on one node (every pod on node1 at its
@@ -23,6 +24,7 @@ import { createWorld, worldNetns } from './world.js';
  */
 
 export const LIVE_NODE = 'node1';
+const WORLD_WEB_PORTS = [80, 443];
 
 export interface LiveLab {
   ctx: LabContext;
@@ -65,6 +67,15 @@ function labObjects(cluster: readonly ApiObject[], node: LabNode): ApiObject[] {
     .map((o) => (o.kind === 'Pod' ? withCommand(o, ['agnhost', 'pause'], node) : o));
 }
 
+/**
+ * The folder's cluster DNS pod (kube-system, k8s-app=kube-dns) runs the lab's cluster DNS, as in `lab up`,
+ * when only its port 53 is probed: the prober's UDP probes to port 53 are DNS queries, which it answers.
+ */
+function runsClusterDns(o: ApiObject, listen: readonly Listen[]): boolean {
+  return o.kind === 'Pod' && o.metadata.namespace === CLUSTER_DNS_POD.namespace && o.metadata.labels?.['k8s-app'] === 'kube-dns'
+    && listen.every((l) => l.port === 53);
+}
+
 function netnsOf(end: LiveEnd, ctx: LabContext): string {
   if (end.kind === 'host') return nodeNetns(end.node, ctx.prefix);
   if (end.kind === 'world') return worldNetns(ctx.prefix);
@@ -81,14 +92,14 @@ function envOf(end: LiveEnd): NodeJS.ProcessEnv {
 }
 
 /** Wait until every pod's servers log that they listen; a pod whose process ended is an error with its log. */
-async function waitServers(ctx: LabContext, pods: { id: string; ports: number[] }[]): Promise<void> {
-  await waitFor(() => pods.every(({ id, ports }) => {
+async function waitServers(ctx: LabContext, pods: { id: string; ready: string[] }[]): Promise<void> {
+  await waitFor(() => pods.every(({ id, ready }) => {
     const [namespace, name] = id.split('/') as [string, string];
     const ref = { namespace, name };
     const state = podProcessState(ref, ctx);
     if (state.state === 'exited') throw new IoError(`pod ${id} ended (exit ${state.exitCode}) before serving:\n${podLogs(ref, ctx).trim().split('\n').slice(-5).join('\n')}`);
     const log = podLogs(ref, ctx);
-    return ports.every((p) => log.includes(`Serving on port ${p}.`));
+    return ready.every((line) => log.includes(line));
   }), { timeoutMs: 30_000, what: 'the pods\' servers to listen' });
 }
 
@@ -108,23 +119,30 @@ export async function buildLiveLab(suite: SuiteData, cases: readonly Conformance
     // Placed first (a pod without an address gets one), planned on the placed cluster, then given its servers.
     const placed = placePods(labObjects(suite.cluster, node), existing);
     if (!placed.ok) throw new IoError(`cannot place pod ${placed.pod}: ${placed.message}`);
-    const cluster = buildCluster([...existing, ...placed.objects!]);
+    // The folder's objects replace the lab's own of the same name (its kube-system/coredns, kube-dns).
+    const key = (o: ApiObject) => JSON.stringify(keyOf(o));
+    const replaced = new Set(placed.objects!.map(key));
+    const cluster = buildCluster([...existing.filter((o) => !replaced.has(key(o))), ...placed.objects!]);
     const plans = new Map(cases.map((c) => [c, planCase(c, cluster, new Set([node.name]), suite.answers)]));
     const flows = [...plans.values()].flat();
     const listen = listeners(flows);
+    const storePath = join(ctx.stateDir, 'store.db');
+    const listenOf = (o: ApiObject) => listen.get(`pod ${o.metadata.namespace ?? 'default'}/${o.metadata.name}`)?.listen ?? [];
     const baseline = placed.objects!.map((o) => (o.kind === 'Pod'
-      ? withCommand(o, serverCommand(listen.get(`pod ${o.metadata.namespace ?? 'default'}/${o.metadata.name}`)?.listen ?? []), node) : o));
+      ? withCommand(o, runsClusterDns(o, listenOf(o)) ? clusterDnsArgv(storePath) : serverCommand(listenOf(o)), node) : o));
     const t0 = performance.now();
     const revision = store.apply(baseline);
     await waitForAgent(ctx.stateDir, node.name, revision, 60_000);
-    const pods = [...listen.values()].flatMap(({ end, listen: l }) => (end.kind === 'pod' ? [{ id: end.pod, ports: [...new Set(l.map((x) => x.port))] }] : []));
+    const dnsPods = new Set(baseline.filter((o) => o.kind === 'Pod' && runsClusterDns(o, listenOf(o))).map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+    const pods = [...listen.values()].flatMap(({ end, listen: l }) => (end.kind === 'pod'
+      ? [{ id: end.pod, ready: dnsPods.has(end.pod) ? [CLUSTER_DNS_READY] : [...new Set(l.map((x) => x.port))].map((p) => `Serving on port ${p}.`) }] : []));
     await waitServers(ctx, pods);
     say(`pods: ${cluster.pods.length} running on ${node.name}, ${pods.length} serving (${Math.round(performance.now() - t0)} ms)`);
 
     const world = worldAddresses(flows, suite.answers, cluster);
     if (world.length > 0) {
-      await createWorld(node, world, ctx);
-      say(`world: ${worldNetns(ctx.prefix)} holds ${world.join(', ')}`);
+      await addWorldAddresses([node], world, ctx);
+      say(`world: ${worldNetns(ctx.prefix)} also holds ${world.join(', ')}`);
     }
     // One prober per network namespace that sends probes or serves for the node or the world.
     const ends = new Map<string, LiveEnd>();
@@ -137,6 +155,8 @@ export async function buildLiveLab(suite: SuiteData, cases: readonly Conformance
     for (const { end, listen: l } of listen.values()) {
       if (end.kind === 'pod') continue;
       for (const x of l) {
+        // The world's own web servers listen on every world address on TCP 80 and 443 (lab up).
+        if (end.kind === 'world' && x.protocol === 'TCP' && WORLD_WEB_PORTS.includes(x.port)) continue;
         const r = await probers.get(netnsOf(end, ctx))!.request({ op: 'serve', protocol: x.protocol, host: end.ip, port: x.port });
         if (r.outcome !== 'serving') throw new IoError(`cannot serve ${x.port}/${x.protocol} on ${endKey(end)}: ${r.detail ?? r.outcome}`);
       }

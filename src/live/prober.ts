@@ -1,3 +1,4 @@
+import { buildQuery } from '../dns/client.js';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { connect as tcpConnect, createServer } from 'node:net';
@@ -12,6 +13,14 @@ import type { Readable } from 'node:stream';
  */
 
 export type ProberProtocol = 'TCP' | 'UDP';
+
+/**
+ * What a UDP probe sends: agnhost's `hostname\n`, but to port 53 a DNS query (for a cluster.local name, answered
+ * by the cluster DNS itself with NXDOMAIN), so a DNS server answers it as the echo servers answer anything.
+ */
+function udpPayload(port: number): Buffer | string {
+  return port === 53 ? buildQuery('probe.podwall.cluster.local', 'A', { id: 0x5057 }) : 'hostname\n';
+}
 
 export interface ProbeRequest {
   id: number;
@@ -144,7 +153,7 @@ export class Prober {
       // As agnhost connect: an empty reply does not prove the server got the request.
       sock.on('message', (msg) => (msg.length > 0 ? finish('connected') : finish('error', 'empty UDP reply')));
       // A connected socket turns an ICMP port unreachable into ECONNREFUSED.
-      sock.connect(req.port, req.host, () => sock.send('hostname\n', (e) => e && finish('error', (e as NodeJS.ErrnoException).code ?? e.message)));
+      sock.connect(req.port, req.host, () => sock.send(udpPayload(req.port), (e) => e && finish('error', (e as NodeJS.ErrnoException).code ?? e.message)));
     });
   }
 

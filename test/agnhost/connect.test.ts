@@ -9,7 +9,7 @@ import { connect, destroyTestLab, isRoot, requireAgnhostBuilt, testLab, waitServ
 // agnhost between two real pods on one node. Prefix pwt5 belongs to this file only.
 describe.skipIf(!isRoot)('agnhost connect between lab pods (real kernel)', () => {
   const ctx = testLab('pwt5');
-  const NODE_NS = 'pwt5-node1';
+  const NODE_NS = `${ctx.prefix}-node1`;
   // A throwaway table of this test in its own node netns; never the agent's `inet podwall`.
   const TABLE = ['inet', 'pwt5test'];
   let client: PodNet;

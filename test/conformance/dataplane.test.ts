@@ -47,7 +47,11 @@ describe('live planning (pure)', () => {
     expect(planFlow(cluster, node1, 'default/client', '10.244.0.12', 'TCP')).toMatchObject({ ok: true, dst: { kind: 'pod', pod: 'default/server' } });
     expect(planFlow(cluster, node1, 'default/client', 'default/server', 'SCTP')).toMatchObject({ ok: false, skip: { kind: 'sctp' } });
     expect(planFlow(cluster, node1, 'default/client', 'example.com', 'TCP')).toMatchObject({ ok: false, skip: { kind: 'dns' } });
-    expect(planFlow(cluster, node1, 'default/client', '10.96.0.10', 'UDP')).toMatchObject({ ok: false, skip: { kind: 'service' } });
+    // A ClusterIP with one backend: probed at the ClusterIP (the nodes DNAT it), served by the backend pod.
+    expect(planFlow(cluster, node1, 'default/client', '10.96.0.10', 'UDP', undefined, 53)).toEqual({
+      ok: true, src: { kind: 'pod', pod: 'default/client', ip: '10.244.0.11' }, dst: { kind: 'pod', pod: 'kube-system/coredns', ip: '10.96.0.10' },
+    });
+    expect(planFlow(cluster, node1, 'default/client', '10.96.0.10', 'UDP', undefined, 54)).toMatchObject({ ok: false, skip: { kind: 'service' } });
     // After a lookup (dns: true) the address is reachable only through what the DNS proxy learned.
     expect(planFlow(cluster, node1, 'default/client', '198.18.0.30', 'TCP', new Set(['198.18.0.30']))).toMatchObject({ ok: false, skip: { kind: 'dns' } });
   });

@@ -69,7 +69,8 @@ describe.skipIf(!isRoot)('podwall lab up / status / down (real kernel)', () => {
     await createNode('node1', lab);
     const crashed = await createPodNetwork({ namespace: 'crashed', name: 'run', node: 'node1', ip: '10.244.0.9' }, lab);
     const pid = await startPod(crashed, ['agnhost', 'pause'], {}, lab);
-    const r = podwallLab(['up', '--nodes', '2']);
+    // Nodes and agents only: the world and the cluster DNS have their own test (test/world/world-lab.test.ts).
+    const r = podwallLab(['up', '--nodes', '2', '--no-world']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`lab up: removed leftovers of prefix ${lab.prefix}: 2 netns, 2 processes, 1 pid files`);
     expect(r.stderr).toContain(`lab up: node2: netns ${lab.prefix}-node2, address 10.0.0.2, pods 10.244.1.0/24`);
@@ -109,8 +110,8 @@ describe.skipIf(!isRoot)('podwall lab up / status / down (real kernel)', () => {
     const neighbourLinks = await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: `${other.prefix}-node1` });
     const r = podwallLab(['down']);
     expect(r.code).toBe(0);
-    // 3 netns, the pod's 2 processes, its pid file and the 2 agents' pid files (the agents are stopped too).
-    expect(r.stderr).toContain(`lab down: removed 3 netns, 2 processes, 3 pid files of prefix ${lab.prefix}`);
+    // 3 netns, the pod's 2 processes, its pid file and the 2 agents' pid files (the agents are stopped too), its resolv.conf.
+    expect(r.stderr).toContain(`lab down: removed 3 netns, 2 processes, 3 pid files, 1 pod resolv.conf dirs of prefix ${lab.prefix}`);
     expect(readdirSync('/proc').filter((d) => /^\d+$/.test(d)).some((d) => {
       try { return /podwall\.js\x00agent/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8')) && readFileSync(`/proc/${d}/environ`, 'utf8').includes(`PODWALL_LAB_PREFIX=${lab.prefix}\0`); } catch { return false; }
     })).toBe(false);

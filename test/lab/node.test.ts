@@ -29,7 +29,7 @@ describe.skipIf(!isRoot)('lab nodes (real kernel)', () => {
   afterAll(() => destroyTestLab(ctx));
 
   it('names and addresses follow docs/lab.md', () => {
-    expect(labNode('node3', ctx)).toEqual({ name: 'node3', index: 3, netns: 'pwt1-node3', ip: '10.0.0.3', podCidr: '10.244.2.0/24' });
+    expect(labNode('node3', ctx)).toEqual({ name: 'node3', index: 3, netns: `${ctx.prefix}-node3`, ip: '10.0.0.3', podCidr: '10.244.2.0/24' });
     expect(() => labNode('worker', ctx)).toThrow(UsageError);
     expect(() => labNode('node0', ctx)).toThrow(UsageError);
   });
@@ -42,7 +42,7 @@ describe.skipIf(!isRoot)('lab nodes (real kernel)', () => {
     expect(await nodeState(n.netns)).toEqual(want);
     await createNode('node1', ctx);
     expect(await nodeState(n.netns)).toEqual(want);
-    expect(listNetns().filter((x) => x.startsWith('pwt1-'))).toEqual(['pwt1-node1']);
+    expect(listNetns().filter((x) => x.startsWith(`${ctx.prefix}-`))).toEqual([`${ctx.prefix}-node1`]);
   });
 
   it('connects nodes with a mesh of veth pairs, idempotently', async () => {
@@ -50,14 +50,14 @@ describe.skipIf(!isRoot)('lab nodes (real kernel)', () => {
     await createNode('node3', ctx);
     await connectNodes(['node1', 'node2', 'node3'], ctx);
     await connectNodes(['node1', 'node2', 'node3'], ctx);
-    const links = await ipJson<{ ifname: string; flags: string[] }[]>(['link', 'show'], { netns: 'pwt1-node2' });
-    expect(links.map((l) => l.ifname).sort()).toEqual(['lo', 'pwt1-n1', 'pwt1-n3']);
-    const routes = await ipJson<{ dst: string; gateway?: string; dev: string }[]>(['route', 'show'], { netns: 'pwt1-node2' });
+    const links = await ipJson<{ ifname: string; flags: string[] }[]>(['link', 'show'], { netns: `${ctx.prefix}-node2` });
+    expect(links.map((l) => l.ifname).sort()).toEqual(['lo', `${ctx.prefix}-n1`, `${ctx.prefix}-n3`]);
+    const routes = await ipJson<{ dst: string; gateway?: string; dev: string }[]>(['route', 'show'], { netns: `${ctx.prefix}-node2` });
     expect(routes.map((r) => `${r.dst} ${r.gateway ?? '-'} ${r.dev}`).sort()).toEqual([
-      '10.0.0.1 - pwt1-n1', '10.0.0.3 - pwt1-n3', '10.244.0.0/24 10.0.0.1 pwt1-n1', '10.244.2.0/24 10.0.0.3 pwt1-n3',
+      `10.0.0.1 - ${ctx.prefix}-n1`, `10.0.0.3 - ${ctx.prefix}-n3`, `10.244.0.0/24 10.0.0.1 ${ctx.prefix}-n1`, `10.244.2.0/24 10.0.0.3 ${ctx.prefix}-n3`,
     ]);
     // Node 2 reaches node 3's address over the wire (TCP RST from 10.0.0.3 = refused).
-    const r = await runProcess('ip', ['netns', 'exec', 'pwt1-node2', process.execPath, '-e',
+    const r = await runProcess('ip', ['netns', 'exec', `${ctx.prefix}-node2`, process.execPath, '-e',
       "require('net').connect(9,'10.0.0.3').on('error',e=>{console.log(e.code)}).on('connect',()=>console.log('connected'))"]);
     expect(r.stdout.trim()).toBe('ECONNREFUSED');
   });
@@ -65,11 +65,11 @@ describe.skipIf(!isRoot)('lab nodes (real kernel)', () => {
   it('deleting a node is idempotent and removes only that node', async () => {
     await deleteNode('node3', ctx);
     await deleteNode('node3', ctx);
-    expect(listNetns().filter((x) => x.startsWith('pwt1-'))).toEqual(['pwt1-node1', 'pwt1-node2']);
-    const links = await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: 'pwt1-node2' });
-    expect(links.map((l) => l.ifname).sort()).toEqual(['lo', 'pwt1-n1']); // the veth pair died with node3
+    expect(listNetns().filter((x) => x.startsWith(`${ctx.prefix}-`))).toEqual([`${ctx.prefix}-node1`, `${ctx.prefix}-node2`]);
+    const links = await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: `${ctx.prefix}-node2` });
+    expect(links.map((l) => l.ifname).sort()).toEqual(['lo', `${ctx.prefix}-n1`]); // the veth pair died with node3
     await deleteNode('node2', ctx);
     await deleteNode('node1', ctx);
-    expect(listNetns().filter((x) => x.startsWith('pwt1-'))).toEqual([]);
+    expect(listNetns().filter((x) => x.startsWith(`${ctx.prefix}-`))).toEqual([]);
   });
 });

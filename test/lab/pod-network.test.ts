@@ -50,7 +50,7 @@ describe.skipIf(!isRoot)('pod network (real kernel)', () => {
     const t1 = performance.now();
     await activatePod(p, ctx);
     console.info(`pod activation: ${(performance.now() - t1).toFixed(1)} ms (1 ip process)`);
-    expect(p).toMatchObject({ netns: expect.stringMatching(/^pwt2-p[0-9a-f]{8}$/), hostIf: expect.stringMatching(/^pwt2[0-9a-f]{8}$/) });
+    expect(p).toMatchObject({ netns: expect.stringMatching(new RegExp(`^${ctx.prefix}-p[0-9a-f]{8}$`)), hostIf: expect.stringMatching(new RegExp(`^${ctx.prefix}[0-9a-f]{8}$`)) });
     const addrs = await ipJson<{ ifname: string; address: string; addr_info: { family: string; local: string; prefixlen: number }[] }[]>(['addr', 'show'], { netns: p.netns });
     const eth0 = addrs.find((l) => l.ifname === 'eth0')!;
     expect(eth0.address).toBe(p.podMac);
@@ -95,7 +95,7 @@ describe.skipIf(!isRoot)('pod network (real kernel)', () => {
     expect(await connect(ctx, a, '10.244.9.9:80', '--timeout=2s')).toEqual({ code: 0, out: '' });
     expect(await connect(ctx, d, '10.244.0.3:8080', '--timeout=2s')).toEqual({ code: 0, out: '' });
     await deletePodNetwork(e, ctx);
-    const routes = await ipJson<{ dst: string }[]>(['route', 'show'], { netns: 'pwt2-node1' });
+    const routes = await ipJson<{ dst: string }[]>(['route', 'show'], { netns: `${ctx.prefix}-node1` });
     expect(routes.map((r) => r.dst)).not.toContain('10.244.9.9');
   });
 
@@ -111,13 +111,13 @@ describe.skipIf(!isRoot)('pod network (real kernel)', () => {
     const victim = await pod('demo', 'victim', 'node1', '10.244.0.9');
     await startPod(victim, ['agnhost', 'pause'], {}, ctx);
     const netnsBefore = listNetns();
-    const linksBefore = (await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: 'pwt2-node1' })).map((l) => l.ifname);
+    const linksBefore = (await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: `${ctx.prefix}-node1` })).map((l) => l.ifname);
     expect(linksBefore).toContain(victim.hostIf);
     const t0 = performance.now();
     await deletePodNetwork(victim, ctx);
     console.info(`pod deletion: ${(performance.now() - t0).toFixed(1)} ms (with one process to kill)`);
     expect(listNetns()).toEqual(netnsBefore.filter((n) => n !== victim.netns));
-    const linksAfter = (await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: 'pwt2-node1' })).map((l) => l.ifname);
+    const linksAfter = (await ipJson<{ ifname: string }[]>(['link', 'show'], { netns: `${ctx.prefix}-node1` })).map((l) => l.ifname);
     expect(linksAfter).toEqual(linksBefore.filter((l) => l !== victim.hostIf));
     await deletePodNetwork(victim, ctx); // idempotent
     expect(await connect(ctx, a, '10.244.0.3:8080', '--timeout=2s')).toEqual({ code: 0, out: '' });

@@ -111,9 +111,11 @@ describe.skipIf(!isRoot)('the seed walkthrough, live through the CLI (real kerne
 
   it('delete namespace demo, then lab down leaves no netns, process or agent of the prefix', () => {
     expect(ok(['delete', 'namespace', 'demo']).stdout).toBe('namespace "demo" deleted\n');
-    expect(ofPrefix(lab.prefix)).toEqual([`${lab.prefix}-node1`]); // the server's netns went with its namespace
+    // The server's netns went with its namespace; the node, the world and the cluster DNS pod stay.
+    expect(ofPrefix(lab.prefix).sort()).toEqual([`${lab.prefix}-node1`, podNetns('kube-system', 'coredns', lab.prefix), `${lab.prefix}-world`].sort());
     expect(agentProcesses(lab.prefix)).toHaveLength(1);
-    expect(ok(['lab', 'down']).stderr).toContain(`lab down: removed 1 netns, 1 pid files of prefix ${lab.prefix}`);
+    // Pid files: the agent, the DNS pod, the world's DNS and web servers.
+    expect(ok(['lab', 'down']).stderr).toMatch(new RegExp(`lab down: removed 3 netns, \\d+ processes, 4 pid files, 1 pod resolv\\.conf dirs of prefix ${lab.prefix}\\n`));
     expect(ofPrefix(lab.prefix)).toEqual([]);
     expect(agentProcesses(lab.prefix)).toEqual([]);
     expect(pids.filter((pid) => !processGone(pid))).toEqual([]);

@@ -20,7 +20,7 @@ import { openStore, type Store } from '../../src/store/index.js';
  */
 
 export async function upAgentLab(ctx: LabContext, nodes = 1): Promise<{ nodes: LabNode[]; store: Store }> {
-  const info = await labUp({ nodes, startAgents: false }, ctx);
+  const info = await labUp({ nodes, startAgents: false, world: false }, ctx);
   await startAgents(ctx.stateDir, info.nodes);
   return { nodes: info.nodes, store: openStore(join(ctx.stateDir, 'store.db')) };
 }

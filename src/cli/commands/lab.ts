@@ -6,6 +6,7 @@ import { formatLabStatusTxt, labStatus } from '../../lab/status.js';
 import { writeOut } from '../write.js';
 import { labUpdateCommand } from './lab-update.js';
 import { labHooks } from '../lab-hooks.js';
+import { labWorldCommand } from './lab-world.js';
 
 const say = (verb: string) => (line: string): void => void process.stderr.write(`lab ${verb}: ${line}\n`);
 
@@ -26,14 +27,24 @@ function upCommand(): Command {
     .description('Create the lab: one network namespace per node (leftovers of the prefix are removed first)')
     .option('--nodes <n>', 'number of nodes (node1 … nodeN)', '1')
     .option('--keep-state', 'keep the store and state files of a previous run')
+    .option('--world-zone <file>', "the simulated internet's zone (default: lab/world.yaml)")
+    .option('--no-world', 'no simulated internet and no cluster DNS')
     .addHelpText('after', `${ENV_HELP}
+
+Besides the nodes, lab up creates the simulated internet (netns <prefix>-world: DNS 198.18.0.2, HTTPS and
+HTTP on every zone address, a lab CA pods trust) and the cluster DNS (Service kube-system/kube-dns 10.96.0.10,
+pod kube-system/coredns). See docs/lab.md.
 
 Examples:
   podwall lab up
   podwall lab up --nodes 2
+  podwall lab up --world-zone my-world.yaml
   PODWALL_LAB_PREFIX=pwdev podwall lab up --nodes 3`)
-    .action(async (opts: { nodes: string; keepState?: boolean }) => {
-      await labUp({ nodes: parseNodes(opts.nodes), keepState: opts.keepState === true, onProgress: say('up') }, labContext());
+    .action(async (opts: { nodes: string; keepState?: boolean; world: boolean; worldZone?: string }) => {
+      await labUp({
+        nodes: parseNodes(opts.nodes), keepState: opts.keepState === true, world: opts.world, onProgress: say('up'),
+        ...(opts.worldZone ? { zoneFile: opts.worldZone } : {}),
+      }, labContext());
     });
 }
 
@@ -74,6 +85,7 @@ export function labCommand(): Command {
     .addCommand(downCommand())
     .addCommand(statusCommand())
     .addCommand(labUpdateCommand(labHooks))
+    .addCommand(labWorldCommand())
     .addHelpText('after', `${ENV_HELP}
 
 Examples:
