@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/engine.js';
 import { identMap } from './allocate.js';
 import { rowElements, runs } from './elements.js';
+import { egressDenyElements } from './deny.js';
 import { DEFAULT_FLOW_LOG, flowLogSets, withFlowLog, type FlowLogOptions } from './flow-log.js';
 import { identities, type Identities } from './identity.js';
 import { delta, incrementalSides, universeKey, type CompileMemo } from './incremental.js';
@@ -42,7 +43,7 @@ export interface Compiled {
 
 export const SET_NAMES = {
   ident: 'ident', localPods: 'local_pods', egress: 'egress', ingress: 'ingress',
-  egressOpen: 'egress_open', ingressOpen: 'ingress_open', fqdn: 'fqdn', dnsProxy: 'dns_proxy',
+  egressOpen: 'egress_open', ingressOpen: 'ingress_open', egressDeny: 'egress_deny', fqdn: 'fqdn', dnsProxy: 'dns_proxy',
 } as const;
 export const CHAIN_NAMES = { forward: 'forward', input: 'input', egress: 'egress_check', ingress: 'ingress_check' } as const;
 
@@ -51,7 +52,7 @@ const FQDN_FLOW: readonly Field[] = ['ip saddr', 'ip daddr', 'meta l4proto', 'th
 /** nft's `filter` priority. */
 const FILTER = 0;
 
-function sets(ids: Identities | null, egress: readonly Element[], ingress: readonly Element[], open: { egress: number[]; ingress: number[] }): NamedSet[] {
+function sets(ids: Identities | null, egress: readonly Element[], ingress: readonly Element[], open: { egress: number[]; ingress: number[] }, egressDeny: readonly Element[] = []): NamedSet[] {
   const flow = ['mark', 'mark', 'inet_proto', 'inet_service'] as const;
   return [
     {
@@ -63,6 +64,7 @@ function sets(ids: Identities | null, egress: readonly Element[], ingress: reado
     { name: SET_NAMES.ingress, type: flow, flags: ['interval'], elements: ingress },
     { name: SET_NAMES.egressOpen, type: ['mark'], flags: ['interval'], elements: runs(open.egress) },
     { name: SET_NAMES.ingressOpen, type: ['mark'], flags: ['interval'], elements: runs(open.ingress) },
+    { name: SET_NAMES.egressDeny, type: flow, flags: ['interval'], elements: egressDeny },
     { name: SET_NAMES.fqdn, type: ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service'], flags: ['timeout'], elements: [], external: true },
     { name: SET_NAMES.dnsProxy, type: ['inet_service'], flags: ['interval'], elements: [{ key: [component(...PROXY_PORTS)] }] },
   ];
@@ -105,6 +107,7 @@ function enforcingChains(ids: Identities): Chain[] {
     rules: [
       rule('source pod not isolated for egress', [{ type: 'lookup', fields: ['meta mark'], set: SET_NAMES.egressOpen }], { type: 'return' }),
       rule('egress allowed by policy', [{ type: 'lookup', fields: FLOW, set: SET_NAMES.egress }], { type: 'return' }),
+      rule('explicit egress deny: before toFQDNs addresses, which the DNS proxy adds unaware of denies', [{ type: 'lookup', fields: FLOW, set: SET_NAMES.egressDeny }], { type: 'drop' }),
       rule('egress to an address the DNS proxy learned for the pod (toFQDNs)', [{ type: 'lookup', fields: FQDN_FLOW, set: SET_NAMES.fqdn }], { type: 'return' }),
       rule('egress default deny', [], { type: 'drop' }),
     ],
@@ -159,7 +162,8 @@ export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled 
   const table: Table = {
     family: FAMILY, name: TABLE,
     sets: [
-      ...sets(ids, rowElements(egress.rows, 'egress', memo?.groups.egress, groups.egress), rowElements(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress), open),
+      ...sets(ids, rowElements(egress.rows, 'egress', memo?.groups.egress, groups.egress), rowElements(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress), open,
+        egressDenyElements(engine, ids, ranges)),
       ...(log ? flowLogSets(log) : []),
     ],
     chains: log ? withFlowLog(chains, log, { egress: CHAIN_NAMES.egress, ingress: CHAIN_NAMES.ingress, bases: [CHAIN_NAMES.forward, CHAIN_NAMES.input] }) : chains,
