@@ -1,5 +1,6 @@
 import type { ApiObject } from '../src/api/types.js';
 import { localPods, PodReconciler } from '../src/agent/pods.js';
+import { NodePlanner } from '../src/agent/plan.js';
 import { compile, compileDetailed } from '../src/dataplane/compile.js';
 import { sideElements } from '../src/dataplane/elements.js';
 import { identities } from '../src/dataplane/identity.js';
@@ -30,6 +31,8 @@ export interface PassTimes {
   /** The compile's parts: identities, port ranges, side tables (both directions), set elements. */
   parts: { ids: number; ranges: number; sides: number; elements: number };
   diff: number;
+  /** The agent's own pass as it runs (src/agent/plan.ts NodePlanner: engine with cached policies, incremental compile, diff) on the change. */
+  incremental: number;
   nft: number;
   pods: number;
   total: number;
@@ -100,13 +103,25 @@ export async function agentPass(lab: BenchLab, store: Store, node: string, chang
   const [before, after] = change(snap.objects);
   const enforcement = snap.settings.networkPolicy;
   const [engine, engineMs] = await medianOf(() => buildEngine(after));
-  const [next, compileMs] = await medianOf(() => compile(engine, { node, enforcement }));
+  const [, compileMs] = await medianOf(() => compile(engine, { node, enforcement }));
   const prev = compile(buildEngine(before), { node, enforcement });
+  // The transaction the agent applies: identities keep the ids they had (src/dataplane/allocate.ts).
+  const next = compileDetailed(engine, { node, enforcement, previous: prev }).ruleset;
   const [ids, idsMs] = await medianOf(() => identities(engine.cluster, engine.policies, { node }));
   const [ranges, rangesMs] = await medianOf(() => portRanges(engine.cluster, engine.policies));
   const [sides, sidesMs] = await medianOf(() => [sideTables(engine, ids, ranges, 'egress'), sideTables(engine, ids, ranges, 'ingress')] as const);
   const [, elementsMs] = await medianOf(() => [sideElements(sides[0], ranges, ids), sideElements(sides[1], ranges, ids)]);
   const [p, diff] = await medianOf(() => plan(prev, next));
+  const planner = new NodePlanner(node);
+  const states = [before, after].map((objects) => ({ revision: 0, objects, enforcement }));
+  let applied = planner.plan(null, states[0]!).next;
+  const incTimes: number[] = [];
+  for (let i = 0; i < WARMUP + REPS * 2; i++) {
+    const [r, ms] = await timed(() => planner.plan(applied, states[(i + 1) % 2]!));
+    applied = r.next;
+    if (i >= WARMUP && i % 2 === 0) incTimes.push(ms);
+  }
+  const incremental = median(incTimes);
   const back = plan(next, prev);
   const scratch = `${lab.ctx.prefix}-scratch`;
   await ip(['netns', 'add', scratch]);
@@ -127,7 +142,7 @@ export async function agentPass(lab: BenchLab, store: Store, node: string, chang
   const reconciler = new PodReconciler(node, lab.ctx);
   const [, pods] = await medianOf(() => reconciler.prepare(localPods(after, node)));
   return {
-    snapshot, engine: engineMs, compile: compileMs, parts: { ids: idsMs, ranges: rangesMs, sides: sidesMs, elements: elementsMs }, diff, nft, pods, total: snapshot + engineMs + compileMs + diff + nft + pods,
+    snapshot, engine: engineMs, compile: compileMs, parts: { ids: idsMs, ranges: rangesMs, sides: sidesMs, elements: elementsMs }, diff, incremental, nft, pods, total: snapshot + engineMs + compileMs + diff + nft + pods,
     plan: p.kind, added: p.added, deleted: p.deleted,
   };
 }

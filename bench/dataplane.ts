@@ -11,7 +11,9 @@
  * With BENCH_DIAG=1, two diagnostic variants of b (connection rate only) show where b's extra cost goes:
  *   b_open  node5: b with the two measured pods in the *_open sets (their egress/ingress set lookups skipped)
  *   b_tiny  node6: b with the egress and ingress sets cut down to the one element the flow matches
- * (the crowd then spreads over six nodes instead of four, for every ruleset alike).
+ *   a_ct    node7: only `ct state established,related accept` in a forward chain: what conntrack itself
+ *           costs, the floor under any stateful ruleset
+ * (the crowd then spreads over seven nodes instead of four, for every ruleset alike).
  * Measured, in many short rounds that rotate the order (the machine is shared: paired, adjacent runs see
  * the same background load): the new-connection rate (ab, no keep-alive: connect, request, one-byte
  * response, close, against the one-thread C server bench/tiny-httpd.c) and bulk throughput (iperf3, one
@@ -24,7 +26,7 @@
 import { compile, compileDetailed, type Compiled } from '../src/dataplane/compile.js';
 import { createExecutor } from '../src/dataplane/nft/executor.js';
 import { render, stringify } from '../src/dataplane/nft/render.js';
-import { elementCounts, type Component, type Element, type NamedSet, type Ruleset } from '../src/dataplane/ruleset.js';
+import { elementCounts, FAMILY, rule, TABLE, type Component, type Element, type NamedSet, type Ruleset } from '../src/dataplane/ruleset.js';
 import { buildEngine } from '../src/engine/engine.js';
 import { podEndpoint } from '../src/engine/endpoint.js';
 import { activatePod, createPodNetwork, labUp, nodeNetns, type PodNet } from '../src/lab/index.js';
@@ -45,15 +47,15 @@ const CONNS_C = Math.max(200, Math.round(CONNS / 15));
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 4);
 /** A port the server does not listen on and no policy allows: refused without rules, dropped with them. */
 const DENIED_PORT = 8080;
-const ALL = ['a', 'a0', 'b', 'c', 'b_open', 'b_tiny'] as const;
+const ALL = ['a', 'a0', 'b', 'c', 'b_open', 'b_tiny', 'a_ct'] as const;
 type Config = (typeof ALL)[number];
 const DIAG = process.env.BENCH_DIAG === '1';
 const CONFIGS: readonly Config[] = DIAG ? ALL : ALL.slice(0, 4);
-const NODE_OF: Record<Config, number> = { a: 1, a0: 2, b: 3, c: 4, b_open: 5, b_tiny: 6 };
+const NODE_OF: Record<Config, number> = { a: 1, a0: 2, b: 3, c: 4, b_open: 5, b_tiny: 6, a_ct: 7 };
 /** The measured pods on `node`; the crowd spreads over as many nodes as there are rulesets. */
 const onNode = (node: number) => onNodeOf(node, { ...TWO_POD_DEFAULTS, nodes: CONFIGS.length });
 /** What an unallowed port does under each ruleset: dropped where policy is enforced, refused where it is not. */
-const DENIED: Record<Config, 'timeout' | 'refused'> = { a: 'refused', a0: 'refused', b: 'timeout', c: 'timeout', b_open: 'refused', b_tiny: 'timeout' };
+const DENIED: Record<Config, 'timeout' | 'refused'> = { a: 'refused', a0: 'refused', b: 'timeout', c: 'timeout', b_open: 'refused', b_tiny: 'timeout', a_ct: 'refused' };
 
 interface Path { cfg: Config; client: PodNet; server: PodNet; httpdPid: number; what: string }
 interface ConnSample { rate: number; conns: number; serverMs: number; clientMs: number }
@@ -78,6 +80,11 @@ function ruleset(cfg: Config): { text: string | null; what: string } {
   const node = `node${opts.node}`;
   const objects = twoPodCluster(opts);
   if (cfg === 'a') return { text: null, what: 'no nft table' };
+  if (cfg === 'a_ct') {
+    const established = rule('replies and related packets', [{ type: 'ct-state', states: ['established', 'related'] }], { type: 'accept' });
+    const rs: Ruleset = { tables: [{ family: FAMILY, name: TABLE, sets: [], chains: [{ name: 'forward', hook: 'forward', priority: 0, policy: 'accept', rules: [established] }] }] };
+    return { text: stringify(render(rs)), what: 'conntrack only (ct state established,related accept)' };
+  }
   if (cfg === 'a0') {
     const rs = compile(buildEngine(objects.filter((o) => o.kind !== 'NetworkPolicy')), { node, enforcement: 'podwall' });
     return { text: stringify(render(rs)), what: `podwall table, no policies (${Object.values(elementCounts(rs)).reduce((x, y) => x + y, 0)} elements)` };
@@ -224,7 +231,7 @@ async function main(lab: BenchLab): Promise<number> {
     bc: pairedRatio(rates('b'), rates('c')), tba: pairedRatio(gbps('b'), gbps('a')), tba0: pairedRatio(gbps('b'), gbps('a0')),
   };
   const f = (x: number, d = 2) => x.toFixed(d);
-  if (DIAG) out(`  diagnostic paired ratios: b_open/b ${f(pairedRatio(rates('b_open'), rates('b')))}, b_tiny/b ${f(pairedRatio(rates('b_tiny'), rates('b')))}, a0/b ${f(pairedRatio(rates('a0'), rates('b')))}`);
+  if (DIAG) out(`  diagnostic paired ratios: b_open/b ${f(pairedRatio(rates('b_open'), rates('b')))}, b_tiny/b ${f(pairedRatio(rates('b_tiny'), rates('b')))}, a0/b ${f(pairedRatio(rates('a0'), rates('b')))}, a_ct/a ${f(pairedRatio(rates('a_ct'), rates('a')))} (conntrack alone), b/a_ct ${f(pairedRatio(rates('b'), rates('a_ct')))}`);
   out(`  paired ratios: conn rate b/a ${f(r.ba)} (goal >= 0.9), b/a0 ${f(r.ba0)}, a0/a ${f(r.a0a)} (conntrack and the table alone), b/c ${f(r.bc)} (goal >= 3); `
     + `throughput b/a ${f(r.tba)} (goal >= 0.9), b/a0 ${f(r.tba0)}`);
   const rate = (c: Config) => median(rates(c));

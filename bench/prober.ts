@@ -52,6 +52,29 @@ export class Prober {
     return probes[last + 1]?.t ?? null;
   }
 
+  /**
+   * `flip`, once settled: waits (up to `timeoutMs`) until a probe sent more than the probe timeout (plus
+   * slack) after the candidate flip has been decided, so every probe sent before it has been decided
+   * too (a dropped probe is only known a timeout after its send) and a late old-verdict probe cannot
+   * move the flip later any more. Null when it never flipped.
+   */
+  async settledFlip(since: number, allowed: boolean, timeoutMs: number): Promise<number | null> {
+    const start = monoMs();
+    for (;;) {
+      const f = this.flip(since, allowed);
+      if (f !== null && this.latest() > f + this.timeoutMs + 30) return this.flip(since, allowed);
+      if (monoMs() - start > timeoutMs) return null;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** The latest send time of any decided probe. */
+  private latest(): number {
+    let m = -Infinity;
+    for (let i = this.sent.length - 1; i >= 0 && i >= this.sent.length - 2000; i--) m = Math.max(m, this.sent[i]!);
+    return m;
+  }
+
   /** Wait (up to `timeoutMs`) for any probe with the given outcome; its send time, or null. */
   async waitFor(allowed: boolean, timeoutMs: number): Promise<number | null> {
     const start = monoMs();

@@ -42,3 +42,12 @@ fi
 
 # Build (incremental: only changed files are recompiled).
 node_modules/.bin/tsc -p tsconfig.json >&2
+
+# The web UI (ui/, served by `podwall ui`): type-checked and built by Vite into dist/ui, only when a source
+# is newer than the last build.
+ui_index=dist/ui/index.html
+if [ ! -f "$ui_index" ] || [ -n "$(find ui src/flows src/ui/protocol.ts package-lock.json -newer "$ui_index" -type f 2>/dev/null | head -1)" ]; then
+  log "building the web UI"
+  node_modules/.bin/tsc -p ui/tsconfig.json >&2
+  node_modules/.bin/vite build --config ui/vite.config.mjs >&2
+fi

@@ -5,9 +5,9 @@ import { parseListing } from '../dataplane/nft/render.js';
 import type { ApiObject } from '../api/types.js';
 import type { Ruleset } from '../dataplane/ruleset.js';
 import type { NftJson } from '../dataplane/nft/render.js';
-import { openStore } from '../store/index.js';
+import { openStore, type StoreSnapshot } from '../store/index.js';
 import { Agent } from './loop.js';
-import { planNode } from './plan.js';
+import { NodePlanner } from './plan.js';
 import { statusPath, writeStatus } from './status.js';
 import { localPods, PodReconciler } from './pods.js';
 import { labContext, nodeNetns } from '../lab/names.js';
@@ -40,16 +40,18 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const dns = new DnsRedirectStep(opts.stateDir, opts.node);
   // Flow events, their HTTP API and /metrics (src/flows): up before the first pass, so its status names the port.
   const flows = await startAgentFlows(opts.node, nodeNetns(opts.node, ctx.prefix), executor, { stateDir: opts.stateDir });
+  const planner = new NodePlanner(opts.node);
+  let last: StoreSnapshot | null = null;
   const agent = new Agent<ApiObject, Ruleset, NftJson>({
     node: opts.node,
     revision: () => store.revision(),
     snapshot: () => {
-      const s = store.list();
+      const s = (last = store.listSince(last));
       return { revision: s.revision, objects: s.objects, enforcement: s.settings.networkPolicy };
     },
     plan: (prev, desired) => {
       flows.planned(desired);
-      const p = planNode(opts.node, prev, desired);
+      const p = planner.plan(prev, desired);
       return dns.extend(p, p.engine, desired);
     },
     apply: (tx) => flows.apply(() => executor.apply(tx)).then(() => dns.applied(), (err: unknown) => {

@@ -22,6 +22,7 @@ import { fqdnCommand } from './commands/fqdn.js';
 import { statusCommand } from './commands/status.js';
 import { connectivityCommand } from './commands/connectivity.js';
 import { clusterDnsCommand, worldCommand } from './commands/world.js';
+import { uiCommand } from './commands/ui.js';
 import { observeCommand } from './commands/observe.js';
 
 export function buildProgram(): Command {
@@ -61,6 +62,7 @@ Examples:
   // Lab internals (run by `lab up`), hidden from the command list.
   program.addCommand(worldCommand(), { hidden: true });
   program.addCommand(clusterDnsCommand(), { hidden: true });
+  program.addCommand(uiCommand());
   program.addCommand(observeCommand());
   exitOverrideAll(program);
   return program;

@@ -1,10 +1,12 @@
 import type { Engine } from '../engine/engine.js';
-import { runs, sideElements } from './elements.js';
+import { identMap } from './allocate.js';
+import { rowElements, runs } from './elements.js';
+import { egressDenyElements } from './deny.js';
 import { DEFAULT_FLOW_LOG, flowLogSets, withFlowLog, type FlowLogOptions } from './flow-log.js';
 import { identities, type Identities } from './identity.js';
+import { delta, incrementalSides, universeKey, type CompileMemo } from './incremental.js';
 import { portRanges, type ProtocolRanges } from './ports.js';
 import { component, FAMILY, rule, TABLE, type Chain, type Element, type Field, type NamedSet, type Rule, type Ruleset, type Table } from './ruleset.js';
-import { sideTables } from './sides.js';
 import { PROXY_PORTS } from './dns-redirect.js';
 
 export const ENFORCEMENTS = ['podwall', 'none'] as const;
@@ -19,6 +21,12 @@ export interface CompileOptions {
   podCidr?: string;
   /** Flow events to NFLOG (src/dataplane/flow-log.ts); null: none. Default DEFAULT_FLOW_LOG. */
   flowLog?: FlowLogOptions | null;
+  /**
+   * The ruleset in force: the last pass's `Compiled`, or the kernel's table read back. Identities keep
+   * the ids they have there (allocate.ts), and a `Compiled` also lets this pass reuse every side it
+   * cannot have changed (incremental.ts). The result equals a compile from scratch with the same ids.
+   */
+  previous?: Compiled | Ruleset | null;
 }
 
 /** What compile decided, besides the ruleset: for explanations, tests and size reports. */
@@ -26,11 +34,16 @@ export interface Compiled {
   ruleset: Ruleset;
   ids: Identities;
   ranges: ProtocolRanges[];
+  /** For the next pass (incremental.ts); absent with enforcement `none`. */
+  memo?: CompileMemo;
+  /** Local pod class sides computed afresh in this pass (the others were reused, or patched: `patched`). */
+  recomputed?: number;
+  patched?: number;
 }
 
 export const SET_NAMES = {
   ident: 'ident', localPods: 'local_pods', egress: 'egress', ingress: 'ingress',
-  egressOpen: 'egress_open', ingressOpen: 'ingress_open', fqdn: 'fqdn', dnsProxy: 'dns_proxy',
+  egressOpen: 'egress_open', ingressOpen: 'ingress_open', egressDeny: 'egress_deny', fqdn: 'fqdn', dnsProxy: 'dns_proxy',
 } as const;
 export const CHAIN_NAMES = { forward: 'forward', input: 'input', egress: 'egress_check', ingress: 'ingress_check' } as const;
 
@@ -39,7 +52,7 @@ const FQDN_FLOW: readonly Field[] = ['ip saddr', 'ip daddr', 'meta l4proto', 'th
 /** nft's `filter` priority. */
 const FILTER = 0;
 
-function sets(ids: Identities | null, egress: readonly Element[], ingress: readonly Element[], open: { egress: number[]; ingress: number[] }): NamedSet[] {
+function sets(ids: Identities | null, egress: readonly Element[], ingress: readonly Element[], open: { egress: number[]; ingress: number[] }, egressDeny: readonly Element[] = []): NamedSet[] {
   const flow = ['mark', 'mark', 'inet_proto', 'inet_service'] as const;
   return [
     {
@@ -51,6 +64,7 @@ function sets(ids: Identities | null, egress: readonly Element[], ingress: reado
     { name: SET_NAMES.ingress, type: flow, flags: ['interval'], elements: ingress },
     { name: SET_NAMES.egressOpen, type: ['mark'], flags: ['interval'], elements: runs(open.egress) },
     { name: SET_NAMES.ingressOpen, type: ['mark'], flags: ['interval'], elements: runs(open.ingress) },
+    { name: SET_NAMES.egressDeny, type: flow, flags: ['interval'], elements: egressDeny },
     { name: SET_NAMES.fqdn, type: ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service'], flags: ['timeout'], elements: [], external: true },
     { name: SET_NAMES.dnsProxy, type: ['inet_service'], flags: ['interval'], elements: [{ key: [component(...PROXY_PORTS)] }] },
   ];
@@ -93,6 +107,7 @@ function enforcingChains(ids: Identities): Chain[] {
     rules: [
       rule('source pod not isolated for egress', [{ type: 'lookup', fields: ['meta mark'], set: SET_NAMES.egressOpen }], { type: 'return' }),
       rule('egress allowed by policy', [{ type: 'lookup', fields: FLOW, set: SET_NAMES.egress }], { type: 'return' }),
+      rule('explicit egress deny: before toFQDNs addresses, which the DNS proxy adds unaware of denies', [{ type: 'lookup', fields: FLOW, set: SET_NAMES.egressDeny }], { type: 'drop' }),
       rule('egress to an address the DNS proxy learned for the pod (toFQDNs)', [{ type: 'lookup', fields: FQDN_FLOW, set: SET_NAMES.fqdn }], { type: 'return' }),
       rule('egress default deny', [], { type: 'drop' }),
     ],
@@ -119,29 +134,42 @@ function acceptingChains(): Chain[] {
 /**
  * Compile the engine's policies into one node's firewall (docs/lab.md, "The dataplane"): an identity
  * map, the allowed (source id . destination id . protocol . port range) flows per direction, and fixed
- * chains. Sorted throughout: the same engine and options give a byte-identical ruleset.
+ * chains. Sorted throughout: the same engine and options (`previous` included: its identity map
+ * decides the ids) give a byte-identical ruleset.
  *
  * @example
  * const { ruleset } = compileDetailed(engine, { node: 'node1', enforcement: 'podwall' });
  * render(ruleset) // {"nftables": [...]} for `nft -j -f -`
  */
 export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled {
-  const ids = identities(engine.cluster, engine.policies, opts);
+  const prev = opts.previous ?? null;
+  const prevCompiled = prev && 'ruleset' in prev ? prev : null;
+  const previous = prev ? identMap('ruleset' in prev ? prev.ruleset : prev) : undefined;
+  const ids = identities(engine.cluster, engine.policies, { node: opts.node, podCidr: opts.podCidr, previous });
   const ranges = portRanges(engine.cluster, engine.policies);
   if (opts.enforcement === 'none') {
     return { ids, ranges, ruleset: { tables: [{ family: FAMILY, name: TABLE, sets: sets(null, [], [], { egress: [], ingress: [] }), chains: acceptingChains() }] } };
   }
-  const egress = sideTables(engine, ids, ranges, 'egress');
-  const ingress = sideTables(engine, ids, ranges, 'ingress');
-  const open = { egress: egress.filter((t) => t.open).map((t) => t.subject), ingress: ingress.filter((t) => t.open).map((t) => t.subject) };
+  const universe = universeKey(engine, ids, ranges);
+  const memo = prevCompiled?.memo?.universe === universe ? prevCompiled.memo : undefined;
+  const changed = memo ? delta(engine, ids, memo) : null;
+  const egress = incrementalSides(engine, ids, ranges, 'egress', memo?.sides.egress ?? null, changed);
+  const ingress = incrementalSides(engine, ids, ranges, 'ingress', memo?.sides.ingress ?? null, changed);
+  const open = { egress: egress.tables.filter((t) => t.open).map((t) => t.subject), ingress: ingress.tables.filter((t) => t.open).map((t) => t.subject) };
+  const groups = { egress: new Map<string, Element[]>(), ingress: new Map<string, Element[]>() };
   const log = opts.flowLog === undefined ? DEFAULT_FLOW_LOG : opts.flowLog;
   const chains = enforcingChains(ids);
   const table: Table = {
     family: FAMILY, name: TABLE,
-    sets: [...sets(ids, sideElements(egress, ranges, ids), sideElements(ingress, ranges, ids), open), ...(log ? flowLogSets(log) : [])],
+    sets: [
+      ...sets(ids, rowElements(egress.rows, 'egress', memo?.groups.egress, groups.egress), rowElements(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress), open,
+        egressDenyElements(engine, ids, ranges)),
+      ...(log ? flowLogSets(log) : []),
+    ],
     chains: log ? withFlowLog(chains, log, { egress: CHAIN_NAMES.egress, ingress: CHAIN_NAMES.ingress, bases: [CHAIN_NAMES.forward, CHAIN_NAMES.input] }) : chains,
   };
-  return { ids, ranges, ruleset: { tables: [table] } };
+  const next: CompileMemo = { universe, maxId: ids.maxId, policies: engine.policies, keys: new Map(ids.list.map((i) => [i.id, i.key])), sides: { egress: egress.entries, ingress: ingress.entries }, groups };
+  return { ids, ranges, ruleset: { tables: [table] }, memo: next, recomputed: egress.recomputed + ingress.recomputed, patched: egress.patched + ingress.patched };
 }
 
 /** The ruleset of `compileDetailed`. */

@@ -5,14 +5,14 @@ import { component, PROTO_NUMBERS, type Element } from './ruleset.js';
 import type { SideTable } from './sides.js';
 
 /** One run of a subject's elements: peers `peer[0]..peer[1]`, protocol number, ports `port[0]..port[1]`. */
-type Tail = [peerFrom: number, peerTo: number, proto: number, portFrom: number, portTo: number];
+export type Tail = [peerFrom: number, peerTo: number, proto: number, portFrom: number, portTo: number];
 const NONE: [number, number][] = [];
 
 /**
  * A subject's allowed flows as few tails as possible: adjacent port ranges of one peer merged, then
  * adjacent peers with the same port list merged.
  */
-function tailsOf(table: SideTable, ranges: readonly ProtocolRanges[], peers: number): Tail[] {
+export function tailsOf(table: SideTable, ranges: readonly ProtocolRanges[], peers: number): Tail[] {
   const out: Tail[] = [];
   ranges.forEach(({ protocol, ranges: list }, pi) => {
     const bits: BitSet[] = table.allowed[pi]!;
@@ -70,29 +70,68 @@ function tailsOf(table: SideTable, ranges: readonly ProtocolRanges[], peers: num
   return out;
 }
 
+/** One subject's allowed flows, as `tailsOf` gives them, with their canonical text. */
+export interface SubjectRow {
+  subject: number;
+  open: boolean;
+  tails: readonly Tail[];
+  tailsKey: string;
+}
+
+export function subjectRow(table: SideTable, ranges: readonly ProtocolRanges[], peers: number): SubjectRow {
+  const tails = table.open ? [] : tailsOf(table, ranges, peers);
+  return { subject: table.subject, open: table.open, tails, tailsKey: JSON.stringify(tails) };
+}
+
 /**
  * The `egress`/`ingress` set elements: subject . peer . protocol . ports at egress, peer . subject .
  * protocol . ports at ingress (always source first). Open subjects get none (they are in the open set);
- * consecutive subjects with identical tails share one element.
+ * consecutive subjects with identical tails share one element. Ordered by subject group, then sorted
+ * within the group. `groups` (optional) maps a group's text to its elements of an earlier pass: a group
+ * found there is reused as is (the same objects, which lets `nft/diff.ts` skip it); every group of this
+ * pass goes into `used`.
  */
-export function sideElements(tables: readonly SideTable[], ranges: readonly ProtocolRanges[], ids: Identities): Element[] {
-  const peers = ids.list.length;
-  const rows = tables.filter((t) => !t.open).map((t) => ({ subject: t.subject, tails: tailsOf(t, ranges, peers) }));
+export function rowElements(rows: readonly SubjectRow[], dir: 'egress' | 'ingress', groups?: ReadonlyMap<string, Element[]>, used?: Map<string, Element[]>): Element[] {
+  const closed = rows.filter((r) => !r.open);
   const out: Element[] = [];
-  for (let i = 0; i < rows.length;) {
-    const row = rows[i]!;
-    const key = JSON.stringify(row.tails);
+  let same = groups !== undefined;
+  for (let i = 0; i < closed.length;) {
+    const row = closed[i]!;
     let j = i + 1;
-    while (j < rows.length && rows[j]!.subject === rows[j - 1]!.subject + 1 && JSON.stringify(rows[j]!.tails) === key) j++;
-    const subject = component(row.subject, rows[j - 1]!.subject);
-    for (const [pf, pt, proto, portFrom, portTo] of row.tails) {
-      const peer = component(pf, pt);
-      const k = tables[0]?.direction === 'ingress' ? [peer, subject] : [subject, peer];
-      out.push({ key: [...k, proto, component(portFrom, portTo)] });
+    while (j < closed.length && closed[j]!.subject === closed[j - 1]!.subject + 1 && closed[j]!.tailsKey === row.tailsKey) j++;
+    const subject = component(row.subject, closed[j - 1]!.subject);
+    const gkey = `${row.subject}-${closed[j - 1]!.subject}|${row.tailsKey}`;
+    let group = groups?.get(gkey);
+    if (!group) {
+      same = false;
+      group = [];
+      for (const [pf, pt, proto, portFrom, portTo] of row.tails) {
+        const peer = component(pf, pt);
+        const k = dir === 'ingress' ? [peer, subject] : [subject, peer];
+        group.push({ key: [...k, proto, component(portFrom, portTo)] });
+      }
+      sortElements(group);
     }
+    used?.set(gkey, group);
+    for (const e of group) out.push(e);
     i = j;
   }
-  return sortElements(out);
+  // Every group as before, in the same order: the previous pass's array itself (nft/diff.ts skips it whole).
+  const last = groups ? lastArray.get(groups) : undefined;
+  if (same && last && used && used.size === groups!.size && last.length === out.length) {
+    if (used) lastArray.set(used, last);
+    return last;
+  }
+  if (used) lastArray.set(used, out);
+  return out;
+}
+
+/** The element array each group map was made for. */
+const lastArray = new WeakMap<ReadonlyMap<string, Element[]>, Element[]>();
+
+export function sideElements(tables: readonly SideTable[], ranges: readonly ProtocolRanges[], ids: Identities): Element[] {
+  const dir = tables[0]?.direction ?? 'egress';
+  return rowElements(tables.map((t) => subjectRow(t, ranges, ids.maxId)), dir);
 }
 
 /** Ids (or addresses) as few intervals as possible. */

@@ -20,6 +20,8 @@ export const DECISIONS = {
   E2: { direction: 'egress', verdict: 'accept', what: 'fqdn' },
   /** Egress default deny (or a deny rule: the engine tells which). */
   E3: { direction: 'egress', verdict: 'drop', what: 'deny' },
+  /** An explicit egress deny rule, checked before the toFQDNs addresses. */
+  E4: { direction: 'egress', verdict: 'drop', what: 'explicit-deny' },
   I0: { direction: 'ingress', verdict: 'accept', what: 'open' },
   I1: { direction: 'ingress', verdict: 'accept', what: 'rule' },
   I3: { direction: 'ingress', verdict: 'drop', what: 'deny' },
@@ -93,6 +95,7 @@ export function classify(chain: string, r: Rule, names: FlowLogChains): Decision
     if (v === 'return' && looksUp(r, 'egress_open')) return 'E0';
     if (v === 'return' && looksUp(r, 'egress')) return 'E1';
     if (v === 'return' && looksUp(r, 'fqdn')) return 'E2';
+    if (v === 'drop' && looksUp(r, 'egress_deny')) return 'E4';
     if (v === 'drop') return 'E3';
   } else if (chain === names.ingress) {
     if (v === 'return' && looksUp(r, 'ingress_open')) return 'I0';

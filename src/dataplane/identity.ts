@@ -2,7 +2,8 @@ import type { Cluster, NodeInfo, PodInfo } from '../engine/cluster.js';
 import { isLocalNode, podEndpoint, type Endpoint } from '../engine/endpoint.js';
 import type { Peer, Policy } from '../engine/policy.js';
 import { parseCidr } from '../shared/ip.js';
-import { referencedPortNames } from './ports.js';
+import { byPolicies, referencedPortNames } from './ports.js';
+import { reallocate } from './allocate.js';
 import { ipv4Number, ipv4Text, prefixRange } from './ruleset.js';
 
 /** The lab's pod address space (docs/lab.md): addresses in it that no pod holds are unknown, and dropped. */
@@ -19,6 +20,11 @@ export interface Identity {
   /** Small positive integer, the packet/conntrack mark; 0 means unknown. */
   id: number;
   kind: IdentityKind;
+  /**
+   * What makes it this identity (a pod class's key, the node's name and address, a world cell's CIDR
+   * memberships): equal keys in two passes mean every rule sees the identity alike (src/dataplane/incremental.ts).
+   */
+  key: string;
   /** For comments and explanations: `node node1`, `demo/server (+2)`, `world 0.0.0.0-9.255.255.255`. */
   label: string;
   rep: Endpoint;
@@ -35,8 +41,13 @@ export interface IpInterval {
 
 export interface Identities {
   node: string;
-  /** `list[i].id === i + 1`. */
+  /**
+   * Sorted by id. Allocated afresh, `list[i].id === i + 1`; allocated after a previous ruleset
+   * (`IdentityOptions.previous`), ids may have holes (freed ids no address maps to).
+   */
   list: Identity[];
+  /** The largest id in `list`: bit sets over identities have `maxId + 1` bits. */
+  maxId: number;
   hostId: number;
   /** Sorted, disjoint, adjacent intervals merged, together covering all of IPv4. */
   intervals: IpInterval[];
@@ -91,6 +102,18 @@ function labelKey(labels: Record<string, string>): string {
 
 interface PodClass { key: string; local: boolean; pods: PodInfo[] }
 
+const podIpNumbers = new WeakMap<PodInfo, (number | null)[]>();
+
+/** `pod.ips` as numbers (null: not IPv4), once per PodInfo. */
+function ipNumbers(pod: PodInfo): (number | null)[] {
+  let ns = podIpNumbers.get(pod);
+  if (!ns) podIpNumbers.set(pod, (ns = pod.ips.map(ipv4Number)));
+  return ns;
+}
+
+/** A pod's class key, with the context it was made in (see podClassesOf). */
+const classKeys = new WeakMap<PodInfo, { context: string; key: string; local: boolean }>();
+
 /**
  * Pods that no rule can tell apart, as the engine's pod classes (src/engine/pod-classes.ts) but for all
  * ports at once: namespace, labels, service account, membership of the cluster-selecting ipBlocks,
@@ -99,17 +122,24 @@ interface PodClass { key: string; local: boolean; pods: PodInfo[] }
  */
 function podClassesOf(cluster: Cluster, policies: readonly Policy[], host: Endpoint, cidrs: NumericCidr[]): PodClass[] {
   const clusterCidrs = cidrs.filter((c) => c.selectsCluster);
-  const names = referencedPortNames(policies);
+  const names = byPolicies(policies, referencedPortNames);
   const byKey = new Map<string, PodClass>();
+  // What a pod's key depends on besides the pod: pods (PodInfo outlives one cluster, src/engine/cluster.ts) keep their key while it is the same.
+  const context = JSON.stringify([host, clusterCidrs, [...names].sort()]);
   for (const pod of cluster.pods) {
-    if (pod.hostNetwork || firstIpv4(pod.ips) === null) continue;
-    const ep = podEndpoint(pod);
-    const ip = ipv4Number(ep.ip);
-    const inCidrs = clusterCidrs.map((c) => (ip !== null && inCidr(c, ip) ? '1' : '0')).join('');
-    const named = pod.namedPorts.filter((n) => names.has(`${n.name}/${n.protocol}`)).map((n) => `${n.name}/${n.protocol}/${n.port}`).sort().join(',');
-    const local = isLocalNode(host, pod);
-    const unplaced = pod.node === undefined && pod.hostIP === undefined;
-    const key = [local ? 'L' : 'R', unplaced ? 'u' : 'p', pod.namespace, labelKey(pod.labels), pod.serviceAccount, inCidrs, named].join('\u0000');
+    if (pod.hostNetwork || !ipNumbers(pod).some((n) => n !== null)) continue;
+    let memo = classKeys.get(pod);
+    if (!memo || memo.context !== context) {
+      const ep = podEndpoint(pod);
+      const ip = ipv4Number(ep.ip);
+      const inCidrs = clusterCidrs.map((c) => (ip !== null && inCidr(c, ip) ? '1' : '0')).join('');
+      const named = pod.namedPorts.filter((n) => names.has(`${n.name}/${n.protocol}`)).map((n) => `${n.name}/${n.protocol}/${n.port}`).sort().join(',');
+      const local = isLocalNode(host, pod);
+      const unplaced = pod.node === undefined && pod.hostIP === undefined;
+      const key = [local ? 'L' : 'R', unplaced ? 'u' : 'p', pod.namespace, labelKey(pod.labels), pod.serviceAccount, inCidrs, named].join('\u0000');
+      classKeys.set(pod, (memo = { context, key, local }));
+    }
+    const { key, local } = memo;
     const c = byKey.get(key);
     if (c) c.pods.push(pod);
     else byKey.set(key, { key, local, pods: [pod] });
@@ -132,7 +162,18 @@ function nodeEndpoint(n: NodeInfo): Endpoint {
  * const ids = identities(engine.cluster, engine.policies, { node: 'node1' });
  * ids.list[ids.hostId - 1].label // 'node node1'
  */
-export function identities(cluster: Cluster, policies: readonly Policy[], opts: { node: string; podCidr?: string }): Identities {
+export interface IdentityOptions {
+  node: string;
+  podCidr?: string;
+  /**
+   * The identity map of the ruleset in force (what the last pass applied, or the kernel's table read
+   * back): identities keep the ids their addresses had there (src/dataplane/allocate.ts), so a change
+   * does not renumber the others. Without it ids are allocated afresh in order.
+   */
+  previous?: readonly IpInterval[];
+}
+
+export function identities(cluster: Cluster, policies: readonly Policy[], opts: IdentityOptions): Identities {
   const podCidr = parseCidr(opts.podCidr ?? DEFAULT_POD_CIDR);
   if (!podCidr || podCidr.family !== 4) throw new Error(`pod CIDR must be an IPv4 CIDR: ${opts.podCidr}`);
   const podCidrAddr = ipv4Number(podCidr.text.slice(0, podCidr.text.indexOf('/')))!;
@@ -141,31 +182,31 @@ export function identities(cluster: Cluster, policies: readonly Policy[], opts: 
   const nodes = [...cluster.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const self = nodes.find((n) => n.name === opts.node);
   const hostRep: Endpoint = self ? nodeEndpoint(self) : { kind: 'node', name: opts.node, ip: '' };
-  const cidrs = cidrPeers(policies);
+  const cidrs = byPolicies(policies, cidrPeers);
   const classes = podClassesOf(cluster, policies, hostRep, cidrs);
 
   const list: Identity[] = [];
-  const add = (kind: IdentityKind, label: string, rep: Endpoint, local: boolean) => {
-    list.push({ id: list.length + 1, kind, label, rep, local });
+  const add = (kind: IdentityKind, key: string, label: string, rep: Endpoint, local: boolean) => {
+    list.push({ id: list.length + 1, kind, key, label, rep, local });
     return list.length;
   };
-  const hostId = add('host', `node ${opts.node}`, hostRep, true);
+  const hostId = add('host', 'host', `node ${opts.node}`, hostRep, true);
   const ofPod = new Map<string, number>();
   // Addresses with an identity of their own. Pods win over nodes (as endpointForIp decides).
   const points = new Map<number, number>();
   for (const c of classes) {
     const rep = c.pods[0]!;
-    const id = add('pod', c.pods.length > 1 ? `${rep.id} (+${c.pods.length - 1})` : rep.id, podEndpoint(rep), c.local);
+    const id = add('pod', `pod\u0000${c.key}`, c.pods.length > 1 ? `${rep.id} (+${c.pods.length - 1})` : rep.id, podEndpoint(rep), c.local);
     for (const pod of c.pods) {
       ofPod.set(pod.id, id);
-      for (const ip of pod.ips) {
-        const n = ipv4Number(ip);
-        if (n !== null && cluster.podByIp.get(ip) === pod) points.set(n, id);
-      }
+      pod.ips.forEach((ip, k) => {
+        const n = ipNumbers(pod)[k];
+        if (n !== null && n !== undefined && cluster.podByIp.get(ip) === pod) points.set(n, id);
+      });
     }
   }
   const nodeIds = new Map<string, number>(self ? [[self.name, hostId]] : []);
-  for (const n of nodes) if (n !== self) nodeIds.set(n.name, add('remote', `node ${n.name}`, nodeEndpoint(n), false));
+  for (const n of nodes) if (n !== self) nodeIds.set(n.name, add('remote', `remote\u0000${n.name}\u0000${n.ips.join(',')}`, `node ${n.name}`, nodeEndpoint(n), false));
   const claim = (ip: string, id: number) => {
     const n = ipv4Number(ip);
     if (n !== null && !points.has(n)) points.set(n, id);
@@ -177,13 +218,15 @@ export function identities(cluster: Cluster, policies: readonly Policy[], opts: 
     if (id !== undefined) for (const ip of pod.ips) claim(ip, id);
   }
 
-  const intervals = worldIntervals(cidrs, podFrom, podTo, points, (rep) => add('world', 'world', { kind: 'world', ip: ipv4Text(rep), names: [] }, false));
-  for (const w of list) if (w.kind === 'world') w.label = `world ${worldLabel(intervals, w.id)}`;
-  // Marks are 32-bit, but nft/diff.ts takes a mark of 2^24 or more read from the kernel as not podwall's.
-  if (list.length >= 0x1000000) throw new Error(`too many identities for one node: ${list.length}`);
+  const fresh = worldIntervals(cidrs, podFrom, podTo, points, (rep, sig) => add('world', `world\u0000${sig}`, 'world', { kind: 'world', ip: ipv4Text(rep), names: [] }, false));
   const localIds = new Set(list.filter((i) => i.kind === 'pod' && i.local).map((i) => i.id));
   const localPodIps = [...points].filter(([, id]) => localIds.has(id)).map(([ip]) => ip).sort((a, b) => a - b);
-  return { node: opts.node, list, hostId, intervals, localPodIps, podCidr: { text: podCidr.text, addr: podCidrAddr, len: podCidr.prefix }, ofPod };
+  const intervals = opts.previous ? reallocate(list, fresh, ofPod, opts.previous) : fresh;
+  for (const w of list) if (w.kind === 'world') w.label = `world ${worldLabel(intervals, w.id)}`;
+  // Marks are 32-bit, but nft/diff.ts takes a mark of 2^24 or more read from the kernel as not podwall's.
+  const maxId = list.reduce((m, i) => Math.max(m, i.id), 0);
+  if (maxId >= 0x1000000) throw new Error(`too many identities for one node: ${maxId}`);
+  return { node: opts.node, list, maxId, hostId, intervals, localPodIps, podCidr: { text: podCidr.text, addr: podCidrAddr, len: podCidr.prefix }, ofPod };
 }
 
 function worldLabel(intervals: IpInterval[], id: number): string {
@@ -199,7 +242,7 @@ function worldLabel(intervals: IpInterval[], id: number): string {
  * membership in order of first address.
  */
 function worldIntervals(
-  cidrs: NumericCidr[], podFrom: number, podTo: number, points: Map<number, number>, newWorld: (rep: number) => number,
+  cidrs: NumericCidr[], podFrom: number, podTo: number, points: Map<number, number>, newWorld: (rep: number, sig: string) => number,
 ): IpInterval[] {
   const cuts = new Set<number>([0, podFrom, podTo + 1]);
   for (const c of cidrs) {
@@ -222,7 +265,7 @@ function worldIntervals(
     if (from >= podFrom && to <= podTo) return push(from, to, 0);
     const sig = cidrs.map((c) => (inCidr(c, from) ? '1' : '0')).join('');
     let id = worldIds.get(sig);
-    if (id === undefined) worldIds.set(sig, (id = newWorld(from)));
+    if (id === undefined) worldIds.set(sig, (id = newWorld(from, sig)));
     push(from, to, id);
   });
   return out;

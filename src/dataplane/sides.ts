@@ -3,7 +3,7 @@ import type { PodInfo, Protocol } from '../engine/cluster.js';
 import { isLocalNode, type Endpoint } from '../engine/endpoint.js';
 import type { Engine } from '../engine/engine.js';
 import { peerMatches, portMatches, type MatchContext } from '../engine/match.js';
-import type { Direction, Peer, Rule } from '../engine/policy.js';
+import type { Direction, Peer, Policy, Rule } from '../engine/policy.js';
 import type { Identities, Identity } from './identity.js';
 import type { ProtocolRanges } from './ports.js';
 
@@ -31,7 +31,7 @@ function peerKey(peer: Peer): string {
 }
 
 /** Which identities each peer matches, as bits; interned by the peer's canonical text (as matrix.ts does). */
-class PeerBits {
+export class PeerBits {
   private readonly cache = new Map<string, BitSet>();
   private readonly ruleCache = new Map<Rule, Map<string, BitSet>>();
   private readonly pods: Identity[];
@@ -57,7 +57,7 @@ class PeerBits {
     const key = `${flavor}\u0000${peerKey(peer)}`;
     let b = this.cache.get(key);
     if (!b) {
-      b = new BitSet(this.ids.list.length + 1);
+      b = new BitSet(this.ids.maxId + 1);
       for (const i of this.candidates(peer)) if (peerMatches(peer, i.rep, subject, this.ctx)) b.set(i.id);
       this.cache.set(key, b);
     }
@@ -69,7 +69,7 @@ class PeerBits {
     if (!byFlavor) this.ruleCache.set(rule, (byFlavor = new Map()));
     let b = byFlavor.get(flavor);
     if (!b) {
-      b = new BitSet(this.ids.list.length + 1);
+      b = new BitSet(this.ids.maxId + 1);
       for (const p of rule.peers) b.or(this.bits(p, subject, flavor));
       byFlavor.set(flavor, b);
     }
@@ -78,14 +78,14 @@ class PeerBits {
 }
 
 /** Pod identities whose pods declare `name` as `port`/`protocol` (named ports resolve through the destination). */
-class NamedPortBits {
+export class NamedPortBits {
   private readonly cache = new Map<string, BitSet>();
   constructor(private readonly ids: Identities) {}
   bits(name: string, protocol: Protocol, port: number): BitSet {
     const key = `${name}/${protocol}/${port}`;
     let b = this.cache.get(key);
     if (!b) {
-      b = new BitSet(this.ids.list.length + 1);
+      b = new BitSet(this.ids.maxId + 1);
       for (const i of this.ids.list) {
         if (i.rep.kind === 'pod' && i.rep.pod.namedPorts.some((n) => n.name === name && n.port === port && n.protocol === protocol)) b.set(i.id);
       }
@@ -100,7 +100,7 @@ class NamedPortBits {
  * Only named ports at egress depend on the peer (the destination); elsewhere a condition admits all
  * peers or none. null: the rule does not apply.
  */
-function ruleMask(
+export function ruleMask(
   rule: Rule, dir: Direction, protocol: Protocol, port: number, subject: Endpoint, peers: BitSet, named: NamedPortBits,
 ): BitSet | null {
   if (rule.ports === null) return peers;
@@ -123,47 +123,88 @@ function ruleMask(
   return b;
 }
 
+/** What deciding the sides of one pass shares: peer and named-port bits are interned across subjects. */
+export interface SideContext {
+  engine: Engine;
+  ids: Identities;
+  ranges: readonly ProtocolRanges[];
+  peers: PeerBits;
+  named: NamedPortBits;
+  nodes: Identity[];
+  full: BitSet;
+  n: number;
+}
+
+export function sideContext(engine: Engine, ids: Identities, ranges: readonly ProtocolRanges[], only?: readonly Identity[]): SideContext {
+  const n = ids.maxId + 1;
+  const full = BitSet.full(n);
+  full.clear(0);
+  return {
+    engine, ids, ranges, n, full,
+    peers: new PeerBits(engine, only ? { ...ids, list: [...only] } : ids),
+    named: new NamedPortBits(ids),
+    nodes: ids.list.filter((i) => i.kind === 'host' || i.kind === 'remote'),
+  };
+}
+
+/** How one local pod class sees the policies: what its side's verdicts depend on, besides the peers. */
+export interface SubjectView {
+  pod: PodInfo;
+  policies: readonly Policy[];
+  isolated: boolean;
+  rules: Rule[];
+  ownNodes: BitSet;
+  flavor: string;
+}
+
+export function subjectView(ctx: SideContext, ident: Identity, dir: Direction): SubjectView {
+  const pod = (ident.rep as Extract<Endpoint, { kind: 'pod' }>).pod;
+  const policies = ctx.engine.set.selecting(pod);
+  const isolated = policies.some((p) => p.isolates[dir]);
+  const rules = policies.flatMap((p) => p.rules.filter((r) => r.direction === dir));
+  const ownNodes = new BitSet(ctx.n);
+  for (const node of ctx.nodes) if (isLocalNode(node.rep, pod)) ownNodes.set(node.id);
+  const flavor = ctx.nodes.map((node) => (ownNodes.has(node.id) ? '1' : '0')).join('');
+  return { pod, policies, isolated, rules, ownNodes, flavor };
+}
+
+/** The peers each of the subject's rules names, as bits (only over `ctx`'s identities). */
+export function ruleBitsOf(ctx: SideContext, v: SubjectView): BitSet[] {
+  return v.rules.map((r) => ctx.peers.ruleBits(r, v.pod, v.flavor));
+}
+
 /**
- * Decide every side of every local pod class with the engine's semantics (evaluate.ts `side`): explicit
+ * Decide one side of one local pod class with the engine's semantics (evaluate.ts `side`): explicit
  * deny first, then the node's own traffic at ingress (a pod cannot block its node), then allow rules,
  * then no isolation. `open` when nothing is ever refused.
  */
-export function sideTables(engine: Engine, ids: Identities, ranges: readonly ProtocolRanges[], dir: Direction): SideTable[] {
-  const peers = new PeerBits(engine, ids);
-  const named = new NamedPortBits(ids);
-  const n = ids.list.length + 1;
-  const nodes = ids.list.filter((i) => i.kind === 'host' || i.kind === 'remote');
-  const full = BitSet.full(n);
-  full.clear(0);
-  const out: SideTable[] = [];
-  for (const ident of ids.list) {
-    if (ident.kind !== 'pod' || !ident.local || ident.rep.kind !== 'pod') continue;
-    const pod = ident.rep.pod;
-    const policies = engine.set.selecting(pod);
-    const isolated = policies.some((p) => p.isolates[dir]);
-    const rules = policies.flatMap((p) => p.rules.filter((r) => r.direction === dir));
-    const ownNodes = new BitSet(n);
-    for (const node of nodes) if (isLocalNode(node.rep, pod)) ownNodes.set(node.id);
-    const flavor = nodes.map((node) => (ownNodes.has(node.id) ? '1' : '0')).join('');
-    const ruleBits = rules.map((r) => peers.ruleBits(r, pod, flavor));
-    let open = true;
-    const allowed = ranges.map(({ protocol, ranges: list }) => list.map(({ from: port }) => {
-      const allow = isolated ? new BitSet(n) : full.clone();
-      const deny = new BitSet(n);
-      rules.forEach((r, k) => {
-        const m = ruleMask(r, dir, protocol, port, ident.rep, ruleBits[k]!, named);
-        if (m) (r.action === 'deny' ? deny : allow).or(m);
-      });
-      if (dir === 'ingress') allow.or(ownNodes);
-      allow.andNot(deny);
-      allow.clear(0);
-      if (open && !sameBits(allow, full)) open = false;
-      return allow;
-    }));
-    out.push({ subject: ident.id, direction: dir, allowed, open });
-  }
-  return out;
+export function subjectTable(ctx: SideContext, ident: Identity, dir: Direction, v: SubjectView = subjectView(ctx, ident, dir)): SideTable {
+  const { n, full } = ctx;
+  const ruleBits = ruleBitsOf(ctx, v);
+  let open = true;
+  const allowed = ctx.ranges.map(({ protocol, ranges: list }) => list.map(({ from: port }) => {
+    const allow = v.isolated ? new BitSet(n) : full.clone();
+    const deny = new BitSet(n);
+    v.rules.forEach((r, k) => {
+      const m = ruleMask(r, dir, protocol, port, ident.rep, ruleBits[k]!, ctx.named);
+      if (m) (r.action === 'deny' ? deny : allow).or(m);
+    });
+    if (dir === 'ingress') allow.or(v.ownNodes);
+    allow.andNot(deny);
+    allow.clear(0);
+    if (open && !sameBits(allow, full)) open = false;
+    return allow;
+  }));
+  return { subject: ident.id, direction: dir, allowed, open };
 }
+
+/** Every local pod class's side (`subjectTable`), in id order. */
+export function sideTables(engine: Engine, ids: Identities, ranges: readonly ProtocolRanges[], dir: Direction): SideTable[] {
+  const ctx = sideContext(engine, ids, ranges);
+  return ids.list.filter(isLocalPod).map((ident) => subjectTable(ctx, ident, dir));
+}
+
+export const isLocalPod = (i: Identity) => i.kind === 'pod' && i.local && i.rep.kind === 'pod';
 
 function sameBits(a: BitSet, b: BitSet): boolean {
   for (let i = 0; i < a.words.length; i++) if (a.words[i] !== b.words[i]) return false;

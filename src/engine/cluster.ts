@@ -71,6 +71,8 @@ function namespaceOf(cluster: Cluster, name: string): NamespaceInfo {
   return ns;
 }
 
+const podInfos = new WeakMap<K8sPod, PodInfo>();
+
 function podInfo(p: K8sPod): PodInfo {
   const namespace = p.metadata.namespace ?? 'default';
   const ips = new Set<string>();
@@ -134,7 +136,14 @@ export function buildCluster(objects: readonly ApiObject[]): Cluster {
         cluster.namespaces.set(o.metadata.name, { name: o.metadata.name, labels });
         break;
       }
-      case 'Pod': cluster.pods.push(podInfo(o)); break;
+      case 'Pod': {
+        // PodInfo is a pure function of the manifest and never mutated: one object per manifest object,
+        // so that a poller rebuilding the cluster for every change (the agent) pays only for changed pods.
+        let info = podInfos.get(o);
+        if (!info) podInfos.set(o, (info = podInfo(o)));
+        cluster.pods.push(info);
+        break;
+      }
       case 'Node': cluster.nodes.push(nodeInfo(o)); break;
       case 'Service': cluster.services.push(serviceInfo(o)); break;
       case 'CiliumCIDRGroup': cluster.cidrGroups.set(o.metadata.name, cidrGroup(o)); break;

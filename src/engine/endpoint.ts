@@ -1,6 +1,6 @@
 import type { Labels } from '../api/types.js';
 import { parseIp } from '../shared/ip.js';
-import type { Cluster, NodeInfo, PodInfo } from './cluster.js';
+import type { Cluster, NamespaceInfo, NodeInfo, PodInfo } from './cluster.js';
 import { podNamespace } from './cluster.js';
 import { CILIUM_NS_KEY } from './normalize-cilium.js';
 
@@ -52,19 +52,20 @@ export function isLocalNode(e: Endpoint, pod: PodInfo): boolean {
   return true;
 }
 
-const identityCache = new WeakMap<PodInfo, Labels>();
+/** By pod, with the namespace it was made with: a PodInfo outlives one cluster (cluster.ts), its namespace's labels may not. */
+const identityCache = new WeakMap<PodInfo, { ns: NamespaceInfo; labels: Labels }>();
 
 /** A pod's Cilium identity labels, source prefixes stripped: pod labels plus namespace, its labels, SA, cluster. */
 export function ciliumIdentity(cluster: Cluster, pod: PodInfo): Labels {
-  let labels = identityCache.get(pod);
-  if (!labels) {
-    labels = { ...pod.labels };
-    for (const [k, v] of Object.entries(podNamespace(cluster, pod).labels)) labels[`io.cilium.k8s.namespace.labels.${k}`] = v;
-    labels[CILIUM_NS_KEY] = pod.namespace;
-    labels['io.cilium.k8s.policy.serviceaccount'] = pod.serviceAccount;
-    labels['io.cilium.k8s.policy.cluster'] = 'default';
-    identityCache.set(pod, labels);
-  }
+  const ns = podNamespace(cluster, pod);
+  const cached = identityCache.get(pod);
+  if (cached && cached.ns === ns) return cached.labels;
+  const labels: Labels = { ...pod.labels };
+  for (const [k, v] of Object.entries(ns.labels)) labels[`io.cilium.k8s.namespace.labels.${k}`] = v;
+  labels[CILIUM_NS_KEY] = pod.namespace;
+  labels['io.cilium.k8s.policy.serviceaccount'] = pod.serviceAccount;
+  labels['io.cilium.k8s.policy.cluster'] = 'default';
+  identityCache.set(pod, { ns, labels });
   return labels;
 }
 

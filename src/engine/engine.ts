@@ -12,6 +12,13 @@ export interface EngineOptions {
   answers?: DnsAnswers;
   /** The names each pod looked up; default: every name of `answers`. */
   lookups?: (pod: PodInfo) => Iterable<string>;
+  /**
+   * Normalised policies of earlier builds by source object: an object found here is not normalised
+   * again, so unchanged objects keep their `Policy` objects (the agent's incremental compile compares
+   * them by identity). Valid only while the cluster's Services and CIDR groups stay the same, which
+   * Cilium policies read; the caller starts a new cache when they change.
+   */
+  policyCache?: WeakMap<ApiObject, Policy[]>;
 }
 
 /** Cluster, normalised policies and DNS knowledge: everything a verdict needs. */
@@ -24,11 +31,16 @@ export interface Engine {
   evaluate(flow: Flow): Decision;
 }
 
-export function normalizePolicies(objects: readonly ApiObject[], cluster: Cluster): Policy[] {
+export function normalizePolicies(objects: readonly ApiObject[], cluster: Cluster, cache?: WeakMap<ApiObject, Policy[]>): Policy[] {
   const out: Policy[] = [];
   for (const o of objects) {
-    if (o.kind === 'NetworkPolicy') out.push(normalizeNetworkPolicy(o));
-    else if (o.kind === 'CiliumNetworkPolicy' || o.kind === 'CiliumClusterwideNetworkPolicy') out.push(...normalizeCiliumPolicy(o, cluster));
+    if (o.kind !== 'NetworkPolicy' && o.kind !== 'CiliumNetworkPolicy' && o.kind !== 'CiliumClusterwideNetworkPolicy') continue;
+    let ps = cache?.get(o);
+    if (!ps) {
+      ps = o.kind === 'NetworkPolicy' ? [normalizeNetworkPolicy(o)] : normalizeCiliumPolicy(o, cluster);
+      cache?.set(o, ps);
+    }
+    out.push(...ps);
   }
   return out;
 }
@@ -42,7 +54,7 @@ export function normalizePolicies(objects: readonly ApiObject[], cluster: Cluste
  */
 export function buildEngine(objects: readonly ApiObject[], opts: EngineOptions = {}): Engine {
   const cluster = buildCluster(objects);
-  const policies = normalizePolicies(objects, cluster);
+  const policies = normalizePolicies(objects, cluster, opts.policyCache);
   const set = new PolicySet(cluster, policies);
   const answers = opts.answers ?? new Map();
   const dns = new DnsKnowledge(cluster, set, answers, opts.lookups);

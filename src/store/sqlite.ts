@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS objects (
   PRIMARY KEY (kind, namespace, name)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS objects_by_namespace ON objects (namespace);
+CREATE INDEX IF NOT EXISTS objects_by_revision ON objects (revision);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
@@ -56,6 +57,40 @@ function rowObject(r: Row): ApiObject {
   return withServerFields(JSON.parse(r.manifest) as ApiObject, { resourceVersion: String(r.revision) });
 }
 
+/** Snapshots' objects by row key, for `listSince`. */
+const indexed = new WeakMap<StoreSnapshot, Map<string, ApiObject>>();
+const rowKey = (kind: string, namespace: string, name: string) => `${kind}\u0000${namespace}\u0000${name}`;
+
+function indexOf(snap: StoreSnapshot): Map<string, ApiObject> {
+  let m = indexed.get(snap);
+  if (!m) indexed.set(snap, (m = new Map(snap.objects.map((o) => [rowKey(...rowOf(o)), o]))));
+  return m;
+}
+
+const rowOf = (o: ApiObject): [string, string, string] => [o.kind, nsColumn(keyOf(o)), o.metadata.name];
+
+/** `ORDER BY kind, namespace, name` (SQLite compares TEXT bytewise; names are ASCII). */
+function compareRows(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
+}
+
+const byRow = (a: ApiObject, b: ApiObject) => compareRows(rowOf(a), rowOf(b));
+
+/** Index of the object with row key `k` in `objects` (sorted as the store lists them), or -1. */
+function findRow(objects: readonly ApiObject[], k: readonly string[]): number {
+  let lo = 0;
+  let hi = objects.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareRows(rowOf(objects[mid]!), k);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 function storedManifest(o: ApiObject): string {
   const { resourceVersion: _drop, ...metadata } = o.metadata as unknown as Record<string, unknown>;
   return JSON.stringify({ ...o, metadata });
@@ -70,6 +105,9 @@ function statements(db: Database.Database) {
     revision: db.prepare<[], number>(`SELECT value FROM meta WHERE key = 'revision'`).pluck(),
     setRevision: db.prepare<[number]>(`INSERT INTO meta (key, value) VALUES ('revision', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     all: db.prepare<[], Row>('SELECT kind, namespace, name, revision, manifest FROM objects ORDER BY kind, namespace, name'),
+    keys: db.prepare<[], Omit<Row, 'manifest'>>('SELECT kind, namespace, name, revision FROM objects ORDER BY kind, namespace, name'),
+    count: db.prepare<[], number>('SELECT count(*) FROM objects').pluck(),
+    since: db.prepare<[number], Row>('SELECT kind, namespace, name, revision, manifest FROM objects WHERE revision > ?'),
     get: db.prepare<[string, string, string], Row>('SELECT kind, namespace, name, revision, manifest FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
     inNamespace: db.prepare<[string], Row>(`SELECT kind, namespace, name, revision, manifest FROM objects WHERE namespace = ? AND kind <> 'Namespace'`),
     put: db.prepare<[string, string, string, number, string]>(
@@ -163,6 +201,38 @@ class SqliteStore implements Store {
 
   list(): StoreSnapshot {
     return this.read(() => ({ revision: this.revision(), objects: this.stmt.all.all().map(rowObject), settings: this.settings() }));
+  }
+
+  listSince(prev: StoreSnapshot | null): StoreSnapshot {
+    if (!prev) return this.list();
+    return this.read(() => {
+      const revision = this.revision();
+      if (revision === prev.revision) return { ...prev, settings: this.settings() };
+      // The rows written since `prev` (an index on revision), found in `prev`'s sorted objects by binary
+      // search; the whole key list is read only when some rows were deleted.
+      const changed = this.stmt.since.all(prev.revision);
+      let objects = prev.objects.slice();
+      const added: ApiObject[] = [];
+      for (const r of changed) {
+        const at = findRow(prev.objects, [r.kind, r.namespace, r.name]);
+        if (at >= 0) objects[at] = rowObject(r);
+        else added.push(rowObject(r));
+      }
+      if (this.stmt.count.get() === prev.objects.length + added.length) {
+        if (added.length > 0) objects = [...objects, ...added].sort(byRow);
+      } else {
+        const byKey = indexOf(prev);
+        const fresh = new Map(changed.map((r) => [rowKey(r.kind, r.namespace, r.name), r]));
+        objects = this.stmt.keys.all().map((k) => {
+          const key = rowKey(k.kind, k.namespace, k.name);
+          const r = fresh.get(key);
+          if (r) return rowObject(r);
+          const old = byKey.get(key);
+          return old && (old.metadata as { resourceVersion?: string }).resourceVersion === String(k.revision) ? old : rowObject(this.stmt.get.get(k.kind, k.namespace, k.name)!);
+        });
+      }
+      return { revision, objects, settings: this.settings() };
+    });
   }
 
   get(key: ObjectKey): ApiObject | undefined {

@@ -87,6 +87,12 @@ export interface Store {
   revision(): number;
   /** One consistent snapshot (a read transaction): never half of a write. */
   list(): StoreSnapshot;
+  /**
+   * `list()`, reading only what changed since `prev` (an earlier snapshot of this store): objects whose
+   * revision is unchanged are `prev`'s objects themselves (same references), the others are read and
+   * parsed. For a poller such as the agent: a change costs the changed rows, not the whole store.
+   */
+  listSince(prev: StoreSnapshot | null): StoreSnapshot;
   get(key: ObjectKey): ApiObject | undefined;
   /**
    * Replace-or-create in one transaction. Namespaced objects need their namespace (stored, in the same

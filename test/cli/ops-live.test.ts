@@ -29,14 +29,15 @@ describe.skipIf(!isRoot)('podwall status and connectivity test on a live lab', (
     expect(agentProcesses(lab.prefix)).toEqual([]);
   });
 
-  it('status: a fresh lab is healthy (exit 0), components not started show as disabled', () => {
+  it('status: a fresh lab is healthy (exit 0): agents, DNS proxies and flow readers OK, the UI (not started) disabled', () => {
     const r = podwall(['status']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^podwall:\s+OK\s+prefix pwop/m);
     expect(r.stdout).toMatch(/^Agents:\s+OK\s+2\/2 healthy$/m);
     expect(r.stdout).toMatch(/^ {2}node2:\s+OK\s+pid \d+, enforcement podwall, revision (\d+)\/\1, generation \d+, last apply \d+ ms/m);
-    // Since flows merged into main the agents run a flow reader each.
+    expect(r.stdout).toMatch(/^DNS proxy:\s+OK\s+2\/2 OK$/m);
     expect(r.stdout).toMatch(/^Flow reader:\s+OK\s+2\/2 OK$/m);
+    expect(r.stdout).toMatch(/^UI:\s+disabled$/m);
     expect(r.stdout).toMatch(/^World:\s+OK\s+pwop\w*-world, \d+ addresses, DNS 198\.18\.0\.2 pid \d+, web pid \d+$/m);
     expect(r.stdout).not.toMatch(/^Errors:/m);
     expect(json(['status', '-o', 'json']).healthy).toBe(true);
@@ -127,7 +128,7 @@ describe.skipIf(!isRoot)('podwall status and connectivity test on a live lab', (
 
     const short = podwall(['status', '--wait', '--wait-duration', '300ms']);
     expect(short.code).toBe(1);
-    // The dead agent's flow reader is a problem of its own (since flows merged into main).
+    // The agent and the flow reader it served are both gone.
     expect(short.stderr).toMatch(/waiting for podwall to be healthy: \d+ problems?: agent node2: not running/);
 
     const waiting = labCliAsync(lab, ['status', '--wait', '--wait-duration', '60s'], 90_000);

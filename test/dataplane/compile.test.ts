@@ -79,7 +79,7 @@ describe('compile', () => {
   const { ruleset: rs, ids } = compileDetailed(engine(SERVER_FROM_CLIENT), { node: 'node1', enforcement: 'podwall', podCidr: '10.0.0.0/16' });
 
   it('has the table shape of docs/lab.md', () => {
-    expect(table(rs).sets.map((s) => s.name)).toEqual(['ident', 'local_pods', 'egress', 'ingress', 'egress_open', 'ingress_open', 'fqdn', 'dns_proxy', 'flowlog_egress', 'flowlog_ingress']);
+    expect(table(rs).sets.map((s) => s.name)).toEqual(['ident', 'local_pods', 'egress', 'ingress', 'egress_open', 'ingress_open', 'egress_deny', 'fqdn', 'dns_proxy', 'flowlog_egress', 'flowlog_ingress']);
     expect(table(rs).chains.map((c) => `${c.name}:${c.hook ?? ''}`)).toEqual(['forward:forward', 'input:input', 'egress_check:', 'ingress_check:']);
     for (const hook of ['forward', 'input']) {
       expect(table(rs).chains.find((c) => c.name === hook)!.rules[0]!.match).toEqual([{ type: 'ct-state', states: ['established', 'related'] }]);

@@ -48,7 +48,7 @@ describe('flow log rules', () => {
   const rs = compile(engine, { node: 'node1', enforcement: 'podwall' });
 
   it('logs every decision of the enforcing chains once, with a known prefix', () => {
-    expect(logCodes(rs)).toEqual({ forward: ['U0', 'U1'], input: ['U0'], egress_check: ['E0', 'E1', 'E2', 'E3'], ingress_check: ['I0', 'I1', 'I3'] });
+    expect(logCodes(rs)).toEqual({ forward: ['U0', 'U1'], input: ['U0'], egress_check: ['E0', 'E1', 'E4', 'E2', 'E3'], ingress_check: ['I0', 'I1', 'I3'] });
     for (const code of Object.keys(DECISIONS) as DecisionCode[]) expect(decisionOf(prefixOf(code))).toBe(code);
     expect(decisionOf('something else')).toBeNull();
     expect(decisionOf('pw:ZZ')).toBeNull();

@@ -177,3 +177,30 @@ describe('sqlite store: two connections', () => {
     cli.close();
   });
 });
+
+describe('sqlite store: listSince', () => {
+  it('equals list(), reusing the objects whose revision did not change', () => {
+    const s = fresh();
+    s.apply([ns('demo'), pod('a'), pod('b'), pod('c')]);
+    const first = s.listSince(null);
+    s.setLabels(podKey('b'), { app: 'x' });
+    s.delete([podKey('c')]);
+    s.apply([pod('d')]);
+    const second = s.listSince(first);
+    expect(second).toEqual(s.list());
+    const byName = (snap: typeof first, name: string) => snap.objects.find((o) => o.metadata.name === name);
+    expect(byName(second, 'a')).toBe(byName(first, 'a'));
+    expect(byName(second, 'b')).not.toBe(byName(first, 'b'));
+    expect(byName(second, 'b')!.metadata.labels).toEqual({ app: 'x' });
+    expect(byName(second, 'c')).toBeUndefined();
+    // Only writes, no deletes: the changed rows alone, new ones sorted in.
+    s.apply([pod('0first'), pod('zlast', 'default')]);
+    s.setLabels(podKey('a'), { app: 'y' });
+    const third = s.listSince(second);
+    expect(third).toEqual(s.list());
+    expect(byName(third, 'd')).toBe(byName(second, 'd'));
+    s.setSettings({ networkPolicy: 'none' });
+    expect(s.listSince(third)).toEqual(s.list());
+    s.close();
+  });
+});

@@ -53,17 +53,39 @@ function sameShape(prev: Ruleset, next: Ruleset): boolean {
   });
 }
 
+const checked = new WeakSet<Ruleset>();
+
 /** Identities are below 2^24 (identity.ts): a larger mark in a set read from the kernel was not written by podwall as it is. */
 function foreignMarks(rs: Ruleset): boolean {
-  return rs.tables.some((t) => t.sets.some((s) => s.type.includes('mark') && s.elements.some((e) => e.key.some((c, i) => {
+  if (checked.has(rs)) return false;
+  const foreign = rs.tables.some((t) => t.sets.some((s) => s.type.includes('mark') && s.elements.some((e) => e.key.some((c, i) => {
     if (s.type[i] !== 'mark') return false;
     return (typeof c === 'number' ? c : c[1]) >= 0x1000000;
   }))));
+  if (!foreign) checked.add(rs);
+  return foreign;
 }
 
+/**
+ * Elements to delete and to add. An incremental compile hands on the element objects of what did not
+ * change (src/dataplane/incremental.ts): those are skipped by identity, and only the rest is compared
+ * by key, so a small change costs little however large the set.
+ */
 function elementChanges(prev: NamedSet, next: NamedSet): { del: Element[]; add: Element[] } {
-  const before = new Map(prev.elements.map((e) => [elementKey(e), e]));
-  const after = new Map(next.elements.map((e) => [elementKey(e), e]));
+  if (prev.elements === next.elements) return { del: [], add: [] };
+  let prevList = prev.elements;
+  let nextList = next.elements;
+  if (prevList.length > 64 && nextList.length > 64) {
+    const before = new Set(prevList);
+    const shared = new Set<Element>();
+    for (const e of nextList) if (before.has(e)) shared.add(e);
+    if (shared.size > 0) {
+      prevList = prevList.filter((e) => !shared.has(e));
+      nextList = nextList.filter((e) => !shared.has(e));
+    }
+  }
+  const before = new Map(prevList.map((e) => [elementKey(e), e]));
+  const after = new Map(nextList.map((e) => [elementKey(e), e]));
   const del: Element[] = [];
   const add: Element[] = [];
   for (const [k, e] of before) {
@@ -93,6 +115,9 @@ function elementChanges(prev: NamedSet, next: NamedSet): { del: Element[]; add: 
  */
 export function plan(prev: Ruleset | null, next: Ruleset): Plan {
   const replace = (): Plan => ({ kind: 'replace', json: renderReplace(prev, next), added: total(next), deleted: 0, refilled: [] });
+  // What is planned towards comes from compile, whose ids stay below 2^24 (identity.ts): as the next
+  // pass's `prev` it needs no scan (a table read back gets one).
+  checked.add(next);
   if (!prev || !sameShape(prev, next) || foreignMarks(prev)) return replace();
   const changes = next.tables.flatMap((t) => {
     const p = prev.tables.find((x) => x.family === t.family && x.name === t.name)!;
