@@ -50,8 +50,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       return { revision: s.revision, objects: s.objects, enforcement: s.settings.networkPolicy };
     },
     plan: (prev, desired) => {
-      flows.planned(desired);
       const p = planner.plan(prev, desired);
+      flows.planned(desired, p.engine);
       return dns.extend(p, p.engine, desired);
     },
     apply: (tx) => flows.apply(() => executor.apply(tx)).then(() => dns.applied(), (err: unknown) => {

@@ -4,6 +4,7 @@
  * and asked for the apply timings and reconcile errors it turns into metrics. A flow reader that cannot
  * start (no tcpdump) leaves the agent enforcing; the status says why flows are missing.
  */
+import type { Engine } from '../engine/engine.js';
 import type { ApiObject } from '../api/types.js';
 import { readStatus, statusPath, type AgentStatus } from '../agent/status.js';
 import type { DesiredState } from '../agent/loop.js';
@@ -17,7 +18,8 @@ export interface AgentFlows {
   /** Wrap the executor's apply: latency histogram and failures. */
   apply<T>(run: () => Promise<T>): Promise<T>;
   /** Remember the desired state of a pass; at `report`, the one the kernel now enforces reaches the service. */
-  planned(desired: DesiredState<ApiObject>): void;
+  /** The pass's desired state and the engine it is compiled from (reused to explain flows). */
+  planned(desired: DesiredState<ApiObject>, engine?: Engine): void;
   /** The status as the agent reports it, plus the flow API's port and the reader's state. */
   report(status: AgentStatus): AgentStatus & { api: number | null; flows: FlowServiceInfo };
   stop(): Promise<void>;
@@ -45,6 +47,7 @@ export async function startAgentFlows(node: string, netns: string, executor: Nft
     process.stderr.write(`${new Date().toISOString()} flow service: ${(err as Error).message}\n`);
   }
   let pending: DesiredState<ApiObject> | null = null;
+  let pendingEngine: Engine | undefined;
   // When the last transaction went through: from then on the kernel enforces the pass's revision.
   let appliedAt: number | null = null;
   const feed = opts.stateDir ? startProxyFeed(service, opts.stateDir, node) : null;
@@ -54,12 +57,13 @@ export async function startAgentFlows(node: string, netns: string, executor: Nft
       appliedAt = Date.now();
       return r;
     }),
-    planned(desired) {
+    planned(desired, engine) {
       pending = desired;
+      pendingEngine = engine;
     },
     report(status) {
       if (status.lastError !== null) service.metrics.reconcileErrors.inc();
-      else if (pending && status.appliedRevision === pending.revision) service.setDesired(pending.revision, pending.objects, appliedAt ?? Date.now());
+      else if (pending && status.appliedRevision === pending.revision) service.setDesired(pending.revision, pending.objects, appliedAt ?? Date.now(), pendingEngine);
       appliedAt = null;
       return { ...status, api: service.port, flows: service.info() };
     },

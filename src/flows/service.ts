@@ -3,6 +3,7 @@
  * state the kernel enforces, the ring buffer, the kernel counters (events logged, drops suppressed)
  * and the HTTP API of src/flows/flow.ts.
  */
+import type { Engine } from '../engine/engine.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -112,8 +113,8 @@ export class FlowService {
    * The desired state the kernel enforces since `since` (epoch ms, default now); its engine is built
    * when the first event of its time needs it.
    */
-  setDesired(revision: number, objects: readonly ApiObject[], since = Date.now()): void {
-    this.states.set(revision, objects, since);
+  setDesired(revision: number, objects: readonly ApiObject[], since = Date.now(), engine?: Engine): void {
+    this.states.set(revision, objects, since, engine);
   }
 
   /** World names by address (the DNS proxy's cache); flows enriched from now on use them. */
