@@ -10,8 +10,8 @@ failures=0
 bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
 say() { printf '\n'; bold "# $*"; }
 
-# step EXPECTED_EXIT [--expect TEXT] ARGS... : run `podwall ARGS...`, show it and its output, check the exit
-# code and (optionally) that the output contains TEXT.
+# step EXPECTED_EXIT|fail [--expect TEXT] ARGS... : run `podwall ARGS...`, show it and its output, check the exit
+# code ("fail": any non-zero) and (optionally) that the output contains TEXT.
 step() {
   local want=$1; shift
   local expect=''
@@ -23,25 +23,11 @@ step() {
   out=$(node bin/podwall.js "$@" 2>&1)
   local got=$?
   [ -n "$out" ] && printf '%s\n' "$out"
-  if [ "$got" -ne "$want" ]; then
+  if { [ "$want" = fail ] && [ "$got" -eq 0 ]; } || { [ "$want" != fail ] && [ "$got" -ne "$want" ]; }; then
     printf 'demo: expected exit %s, got %s\n' "$want" "$got" >&2
     failures=$((failures + 1))
   elif [ -n "$expect" ] && ! grep -qF -- "$expect" <<<"$out"; then
     printf 'demo: expected the output to contain "%s"\n' "$expect" >&2
-    failures=$((failures + 1))
-  fi
-}
-
-# step_fails ARGS... : like step, but the command must fail (any non-zero exit).
-step_fails() {
-  step_started=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
-  printf '\n'; bold "$ podwall $*"
-  local out
-  out=$(node bin/podwall.js "$@" 2>&1)
-  local got=$?
-  [ -n "$out" ] && printf '%s\n' "$out"
-  if [ "$got" -eq 0 ]; then
-    printf 'demo: expected the command to fail, it succeeded\n' >&2
     failures=$((failures + 1))
   fi
 }
@@ -146,7 +132,7 @@ if [ "$(id -u)" -eq 0 ]; then
   say "The seed's policy verbatim (toFQDNs example.com, api.example.com, google.com on 443/TCP). It has no DNS rule:"
   say "apply warns, and curl fails because the pod's own DNS lookups are now dropped"
   step 0 --expect PW2021 apply -n demo -f examples/seed-cilium/allow-egress-to-specific-domain.yaml
-  step_fails exec curl -n demo -- curl -sS -I --max-time 5 https://example.com
+  step fail exec curl -n demo -- curl -sS -I --max-time 5 https://example.com
   say "The flow log: the lookups are dropped at L3 (port 53 is not allowed), so the DNS proxy never sees them and learns nothing"
   flows 'EGRESS DENIED' --last 2 --from-pod demo/curl --to-port 53 --verdict DROPPED
   no_flows --type l7 --pod demo/curl
@@ -166,7 +152,7 @@ if [ "$(id -u)" -eq 0 ]; then
   say "Limitation 1, DNS dependency: the internet's DNS stops. A name not looked up yet fails;"
   say "the address already learned for example.com stays allowed until its TTL (300 s) ends"
   step 0 lab world stop dns
-  step_fails exec curl -n demo -- curl -sS -I --max-time 5 https://api.example.com
+  step fail exec curl -n demo -- curl -sS -I --max-time 5 https://api.example.com
   step 0 --expect 'HTTP/1.1 200' exec curl -n demo -- curl -sS -I --max-time 5 --resolve example.com:443:198.18.0.10 https://example.com
   step 0 lab world start dns
 

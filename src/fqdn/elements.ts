@@ -18,7 +18,11 @@ export interface Desired {
   ip: string;
   protocol: L4;
   port: number;
-  /** Epoch seconds, rounded up: the kernel's timeouts are whole seconds. */
+  /**
+   * Epoch seconds (fractional): the answer's expiry. The kernel's timeouts are whole seconds counted from
+   * the insert, so the timeout is the rounded time left: the element ends when `fqdn cache list` says
+   * it does, not up to 2 s later (which rounding both ends up had allowed).
+   */
   expiresAtSec: number;
 }
 
@@ -47,7 +51,7 @@ export function entryElements(e: Pick<CacheEntry, 'podIp' | 'name' | 'ips'>, rul
     for (const { protocol, port } of g.ports) {
       for (const x of e.ips) {
         if (!/^\d+\.\d+\.\d+\.\d+$/.test(x.ip)) continue;
-        out.push({ key: elementKey(e.podIp, x.ip, protocol, port), podIp: e.podIp, ip: x.ip, protocol, port, expiresAtSec: Math.ceil(x.expiresAt / 1000) });
+        out.push({ key: elementKey(e.podIp, x.ip, protocol, port), podIp: e.podIp, ip: x.ip, protocol, port, expiresAtSec: x.expiresAt / 1000 });
       }
     }
   }
@@ -80,7 +84,7 @@ export function elementCommands(adds: readonly Desired[], deletes: readonly Pick
     cmds.push({ delete: { element: { ...FQDN_TABLE, elem: deletes.slice(i, i + 512).map(concat) } } });
   }
   for (let i = 0; i < adds.length; i += 512) {
-    const elem = adds.slice(i, i + 512).map((d) => ({ elem: { val: concat(d), timeout: Math.max(1, d.expiresAtSec - nowSec) } }));
+    const elem = adds.slice(i, i + 512).map((d) => ({ elem: { val: concat(d), timeout: Math.max(1, Math.round(d.expiresAtSec - nowSec)) } }));
     cmds.push({ add: { element: { ...FQDN_TABLE, elem } } });
   }
   return cmds;

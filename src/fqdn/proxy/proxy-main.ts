@@ -71,7 +71,8 @@ export async function runDnsProxy(opts: ProxyProcessOptions): Promise<void> {
   if (await controlRequest(files.socket, 'GET', '/status', 500)) throw new Error(`a DNS proxy of ${opts.node} already runs (${files.socket})`);
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const nft = createExecutor();
-  const nowSec = () => Math.floor(Date.now() / 1000);
+  // Fractional: element timeouts are the time left to the answer's expiry, rounded (src/fqdn/elements.ts).
+  const nowSec = () => Date.now() / 1000;
   const cache = new DnsCache({ maxIpsPerName: opts.maxIpsPerName ?? 50 });
   const restored = cache.load(readJson(files.cache), Date.now());
   const writer = new FqdnWriter(nft, nowSec);
