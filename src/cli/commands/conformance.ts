@@ -132,5 +132,9 @@ Examples:
 export function conformanceCommand(): Command {
   return new Command('conformance')
     .description('Check podwall against the shared conformance cases')
-    .addCommand(runCommand());
+    .addCommand(runCommand())
+    .addHelpText('after', `
+Examples:
+  podwall conformance run ../shared/conformance/k8s-e2e --engine
+  sudo podwall conformance run ../shared/conformance/cilium --dataplane`);
 }

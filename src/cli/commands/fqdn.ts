@@ -80,7 +80,11 @@ Examples:
 export function fqdnCommand(): Command {
   return new Command('fqdn')
     .description('The DNS proxies\' FQDN cache (toFQDNs)')
-    .addCommand(new Command('cache').description('List or clean the FQDN cache').addCommand(listCommand()).addCommand(cleanCommand()))
+    .addCommand(new Command('cache').description('List or clean the FQDN cache').addCommand(listCommand()).addCommand(cleanCommand())
+      .addHelpText('after', `
+Examples:
+  podwall fqdn cache list -n demo
+  podwall fqdn cache clean --pod curl -n demo`))
     .addHelpText('after', `
 Examples:
   podwall fqdn cache list

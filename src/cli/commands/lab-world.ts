@@ -24,16 +24,28 @@ Examples:
   podwall lab world stop dns     # names the world has not answered yet stop resolving
   podwall lab world start dns`);
   cmd.addCommand(new Command('stop').argument('[service]', 'dns or web (default both)').description('Stop a world server')
+    .addHelpText('after', `
+Examples:
+  podwall lab world stop dns     # the DNS dependency: names not answered yet stop resolving
+  podwall lab world stop         # DNS and web servers`)
     .action(async (name?: string) => {
       requireRoot();
       for (const s of service(name)) say(`${s}: ${(await stopWorldService(s, labContext())) ? 'stopped' : 'was not running'}`);
     }));
   cmd.addCommand(new Command('start').argument('[service]', 'dns or web (default both)').description('Start a world server (when stopped)')
+    .addHelpText('after', `
+Examples:
+  podwall lab world start dns
+  podwall lab world start`)
     .action(async (name?: string) => {
       requireRoot();
       for (const s of service(name)) say(`${s}: running (pid ${await startWorldService(s, labContext())})`);
     }));
   cmd.addCommand(new Command('status').description('Whether the world and its servers run')
+    .addHelpText('after', `
+Examples:
+  podwall lab world status
+  podwall lab world status -o json`)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['txt', 'json']).default('txt'))
     .action(async (opts: { output: 'txt' | 'json' }) => {
       requireRoot();
