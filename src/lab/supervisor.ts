@@ -103,6 +103,13 @@ export async function startPod(pod: PodRef, argv: readonly string[], opts: { env
     });
     child.unref();
     writeFileSync(files.pid, `${child.pid}\n`);
+    // `ip netns exec` enters the netns a moment after 'spawn': until it has, deleting the pod would not
+    // find the process there (it would live on in a netns that has no name). Return once it is inside,
+    // or has already ended.
+    const ino = netnsInode(ns);
+    let ended = false;
+    child.once('exit', () => { ended = true; });
+    await waitFor(() => ended || ino === undefined || processNetnsInode(child.pid!) === ino, { timeoutMs: 5000, intervalMs: 1, what: `${argv[0]} to enter ${ns}` });
     return child.pid!;
   } finally {
     closeSync(fd);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeLabObjects } from '../../src/lab/cleanup.js';
 import { connectNodes } from '../../src/lab/fabric.js';
@@ -105,6 +106,28 @@ describe.skipIf(!isRoot)('pod network (real kernel)', () => {
       expect(r.code).toBe(1);
       expect(r.out).toMatch(/^(TIMEOUT|OTHER)/);
     }
+  });
+
+  it('a pod deleted right after its process started leaves no process behind', async () => {
+    // startPod returns once the process is inside the pod's netns, so deletion finds and kills it there.
+    const pids: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const p = await pod('demo', `brief${i}`, 'node1', `10.244.0.${40 + i}`);
+      pids.push(await startPod(p, ['agnhost', 'pause'], {}, ctx));
+      await deletePodNetwork(p, ctx);
+    }
+    const alive = pids.filter((pid) => {
+      try {
+        return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+    // Should one survive (the bug this guards against), remove it before failing: its group, by exact pid.
+    for (const pid of alive) {
+      try { process.kill(-pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+    }
+    expect(alive).toEqual([]);
   });
 
   it('deleting a pod removes exactly its objects', async () => {
