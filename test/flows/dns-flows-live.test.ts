@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStatus, statusPath } from '../../src/agent/status.js';
 import { waitForAgent } from '../../src/agent/launch.js';
 import type { Flow } from '../../src/flows/flow.js';
-import { fetchFlows, flowApis } from '../../src/flows/relay.js';
 import { execInPodCapture } from '../../src/lab/supervisor.js';
 import { waitFor } from '../../src/lab/wait.js';
-import { labCli } from '../support/lab-cli.js';
+import { waitFlow as waitLabFlow } from '../support/flows.js';
+import { labCliOk } from '../support/lab-cli.js';
 import { destroyTestLab, isRoot, requireAgnhostBuilt, testLab } from '../support/lab.js';
 
 // L7 DNS events from the node's DNS proxy, world names from its cache, and flows explained by the policy
@@ -27,16 +27,9 @@ spec:
 
 describe.skipIf(!isRoot)('DNS proxy lookups as L7 flows, world names, flows explained at their time (real kernel)', () => {
   const lab = testLab('pwl7');
-  const podwall = labCli(lab);
   const curl = { namespace: 'demo', name: 'curl' };
-  const ok = (args: string[]) => {
-    const r = podwall(args);
-    expect(r, `podwall ${args.join(' ')}: ${r.stderr}`).toMatchObject({ code: 0 });
-    return r;
-  };
-  const flows = async () => (await fetchFlows(flowApis(lab.stateDir), {})).flows;
-  const waitFlow = (what: string, pred: (f: Flow) => boolean) =>
-    waitFor(async () => (await flows()).find(pred), { timeoutMs: 10_000, what });
+  const ok = labCliOk(lab);
+  const waitFlow = (what: string, pred: (f: Flow) => boolean) => waitLabFlow(lab, what, pred);
   const https = (url: string) => execInPodCapture(curl, ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '3', url], {}, lab);
 
   beforeAll(() => {

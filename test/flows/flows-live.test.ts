@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStatus, statusPath } from '../../src/agent/status.js';
 import type { Flow } from '../../src/flows/flow.js';
-import { fetchFlows, flowApis, streamFlows } from '../../src/flows/relay.js';
+import { flowApis, streamFlows } from '../../src/flows/relay.js';
 import type { FlowServiceInfo } from '../../src/flows/service.js';
 import { execInPodCapture } from '../../src/lab/supervisor.js';
 import { waitFor } from '../../src/lab/wait.js';
-import { labCli } from '../support/lab-cli.js';
+import { waitFlow as waitLabFlow, labFlows } from '../support/flows.js';
+import { labCliOk } from '../support/lab-cli.js';
 import { connect, destroyTestLab, isRoot, requireAgnhostBuilt, testLab, waitServing } from '../support/lab.js';
 
 // Flow events from real packets (issue 6): the seed's client -> server through the kernel's NFLOG, the
@@ -41,18 +42,12 @@ function parseMetrics(text: string): Map<string, number> {
 
 describe.skipIf(!isRoot)('flow events from real packets (real kernel)', () => {
   const lab = testLab('pwl1');
-  const podwall = labCli(lab);
   const client = { namespace: 'demo', name: 'client' };
   let serverIp = '';
   let port = 0;
-  const ok = (args: string[]) => {
-    const r = podwall(args);
-    expect(r, `podwall ${args.join(' ')}: ${r.stderr}`).toMatchObject({ code: 0 });
-    return r;
-  };
-  const flows = async () => (await fetchFlows(flowApis(lab.stateDir), {})).flows;
-  const waitFlow = (what: string, pred: (f: Flow) => boolean) =>
-    waitFor(async () => (await flows()).find(pred), { timeoutMs: 10_000, what });
+  const ok = labCliOk(lab);
+  const flows = () => labFlows(lab);
+  const waitFlow = (what: string, pred: (f: Flow) => boolean) => waitLabFlow(lab, what, pred);
 
   beforeAll(() => {
     requireAgnhostBuilt();

@@ -4,7 +4,7 @@ import { podNetns } from '../../src/lab/names.js';
 import { listNetns } from '../../src/lab/netns.js';
 import { podProcessState } from '../../src/lab/supervisor.js';
 import { processGone } from '../support/agent-lab.js';
-import { agentProcesses, labCli } from '../support/lab-cli.js';
+import { agentProcesses, labCli, labCliOk } from '../support/lab-cli.js';
 import { destroyTestLab, isRoot, requireAgnhostBuilt, testLab } from '../support/lab.js';
 
 // The seed's walkthrough (scripts/demo.sh, part 1) through the real CLI as a child process, on a lab of real
@@ -21,11 +21,7 @@ describe.skipIf(!isRoot)('the seed walkthrough, live through the CLI (real kerne
   const pids: number[] = [];
   // The seed's probe: `kubectl exec client -- /agnhost connect <ip>:80 --timeout=3s --protocol=tcp`.
   const probe = () => podwall(['exec', 'client', '-n', 'demo', '--', '/agnhost', 'connect', `${serverIp}:80`, '--timeout=3s', '--protocol=tcp']);
-  const ok = (args: string[]) => {
-    const r = podwall(args);
-    expect(r, `podwall ${args.join(' ')}`).toMatchObject({ code: 0 });
-    return r;
-  };
+  const ok = labCliOk(lab);
 
   beforeAll(() => {
     requireAgnhostBuilt();

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { LabContext } from '../../src/lab/names.js';
 import type { CliResult } from './cli.js';
 import { repoRoot } from './conformance-dir.js';
@@ -21,6 +22,16 @@ export function labCli(ctx: LabContext): (args: string[], timeoutMs?: number) =>
   return (args, timeoutMs = 30_000) => {
     const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8', env: labEnv(ctx), timeout: timeoutMs });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  };
+}
+
+/** `labCli` for steps that must succeed: a non-zero exit fails the test with the command and its stderr. */
+export function labCliOk(ctx: LabContext): (args: string[]) => CliResult {
+  const podwall = labCli(ctx);
+  return (args) => {
+    const r = podwall(args);
+    expect(r, `podwall ${args.join(' ')}: ${r.stderr}`).toMatchObject({ code: 0 });
+    return r;
   };
 }
 

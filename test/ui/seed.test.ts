@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/conformance-dir.js';
-import { agentProcesses, labCli } from '../support/lab-cli.js';
+import { agentProcesses, labCli, labCliOk } from '../support/lab-cli.js';
 import { destroyTestLab, isRoot, requireAgnhostBuilt, testLab } from '../support/lab.js';
 import { launchChromium, startUiProcess, type UiProcess } from '../support/ui.js';
 
@@ -22,11 +22,7 @@ describe.skipIf(!isRoot)('podwall ui on the seed demo (real lab, Chromium)', () 
   let browser: Browser | undefined;
   let page: Page;
   let serverIp = '';
-  const ok = (args: string[]) => {
-    const r = podwall(args);
-    expect(r, `podwall ${args.join(' ')}`).toMatchObject({ code: 0 });
-    return r;
-  };
+  const ok = labCliOk(lab);
   const probe = () => podwall(['exec', 'client', '-n', 'demo', '--', '/agnhost', 'connect', `${serverIp}:80`, '--timeout=3s', '--protocol=tcp']);
   /** The map's verdict for client -> server, as drawn (undefined while the map has no such edge). */
   const mapVerdict = (verdict: string) => page.waitForFunction((v) => {
