@@ -10,6 +10,12 @@ import type { Node } from '../api/types.js';
 import { readStatus, statusPath } from './status.js';
 import { ensureProxy, waitProxyRules } from '../fqdn/proxy/launch.js';
 
+/** `PODWALL_AGENT_CPU_PROF=DIR`: agents write a V8 CPU profile there when they exit (for finding where a pass goes). */
+function cpuProfArgs(): string[] {
+  const dir = process.env.PODWALL_AGENT_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export function agentFiles(stateDir: string, node: string) {
   return { pid: join(stateDir, `agent-${node}.pid`), log: join(stateDir, `agent-${node}.log`), status: statusPath(stateDir, node) };
 }
@@ -21,7 +27,7 @@ export function startAgent(stateDir: string, node: LabNode): number {
   ensureProxy(stateDir, node);
   const log = openSync(files.log, 'a');
   try {
-    const child = spawn(process.execPath, [join(labBinDir(), 'podwall.js'), 'agent', '--node', node.name], {
+    const child = spawn(process.execPath, [...cpuProfArgs(), join(labBinDir(), 'podwall.js'), 'agent', '--node', node.name], {
       detached: true,
       stdio: ['ignore', log, log],
       // The node's netns is `<prefix>-<node>`: the agent must work on this lab's prefix whatever the caller's env says.

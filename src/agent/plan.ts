@@ -3,6 +3,7 @@ import { compileDetailed, type Compiled } from '../dataplane/compile.js';
 import { plan as diffPlan, type Plan as NftPlan } from '../dataplane/nft/diff.js';
 import type { NftJson } from '../dataplane/nft/render.js';
 import type { Ruleset } from '../dataplane/ruleset.js';
+import type { Identities } from '../dataplane/identity.js';
 import { buildEngine, type Engine } from '../engine/engine.js';
 import type { Policy } from '../engine/policy.js';
 import type { DesiredState, Plan } from './loop.js';
@@ -14,16 +15,17 @@ import type { DesiredState, Plan } from './loop.js';
  */
 export function planNode(node: string, prev: Ruleset | null, desired: DesiredState<ApiObject>): NodePlan {
   const engine = buildEngine(desired.objects);
-  const next = compileDetailed(engine, { node, enforcement: desired.enforcement, previous: prev }).ruleset;
-  return withDiff(prev, next, engine);
+  const compiled = compileDetailed(engine, { node, enforcement: desired.enforcement, previous: prev });
+  return withDiff(prev, compiled, engine);
 }
 
-/** A pass's plan, with the engine it was compiled from (the DNS redirect step compiles from it too). */
-export type NodePlan = Plan<Ruleset, NftJson> & { stats: NftPlan; engine: Engine };
+/** A pass's plan, with the engine and identities it was compiled from (the DNS redirect step compiles from them too). */
+export type NodePlan = Plan<Ruleset, NftJson> & { stats: NftPlan; engine: Engine; ids: Identities };
 
-function withDiff(prev: Ruleset | null, next: Ruleset, engine: Engine): NodePlan {
+function withDiff(prev: Ruleset | null, compiled: Compiled, engine: Engine): NodePlan {
+  const next = compiled.ruleset;
   const p = diffPlan(prev, next);
-  return { next, tx: p.json, kind: p.kind === 'none' ? 'none' : p.kind === 'elements' ? 'incremental' : 'full', stats: p, engine };
+  return { next, tx: p.json, kind: p.kind === 'none' ? 'none' : p.kind === 'elements' ? 'incremental' : 'full', stats: p, engine, ids: compiled.ids };
 }
 
 const ENV_KINDS = new Set(['Service', 'CiliumCIDRGroup']);
@@ -39,6 +41,7 @@ export class NodePlanner {
   private policies = new WeakMap<ApiObject, Policy[]>();
   private env: ApiObject[] = [];
   private last: Compiled | null = null;
+  private lastEngine: Engine | null = null;
 
   constructor(private readonly node: string) {}
 
@@ -47,10 +50,11 @@ export class NodePlanner {
     const env = desired.objects.filter((o) => ENV_KINDS.has(o.kind));
     if (env.length !== this.env.length || env.some((o, i) => o !== this.env[i])) this.policies = new WeakMap();
     this.env = env;
-    const engine = buildEngine(desired.objects, { policyCache: this.policies });
+    const engine = buildEngine(desired.objects, { policyCache: this.policies, ...(this.last ? { previous: this.lastEngine! } : {}) });
+    this.lastEngine = engine;
     const previous = this.last && prev === this.last.ruleset ? this.last : prev;
     const compiled = compileDetailed(engine, { node: this.node, enforcement: desired.enforcement, previous });
     this.last = compiled;
-    return withDiff(prev, compiled.ruleset, engine);
+    return withDiff(prev, compiled, engine);
   }
 }

@@ -39,7 +39,10 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const file = statusPath(opts.stateDir, opts.node);
   const dns = new DnsRedirectStep(opts.stateDir, opts.node);
   // Flow events, their HTTP API and /metrics (src/flows): up before the first pass, so its status names the port.
-  const flows = await startAgentFlows(opts.node, nodeNetns(opts.node, ctx.prefix), executor, { stateDir: opts.stateDir });
+  // Their counter reads get an nft handle of their own: a listing reads every set element, and queued
+  // behind it on the same handle a reconcile's transaction would wait for it.
+  const queries: NftExecutor = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix) });
+  const flows = await startAgentFlows(opts.node, nodeNetns(opts.node, ctx.prefix), queries, { stateDir: opts.stateDir });
   const planner = new NodePlanner(opts.node);
   let last: StoreSnapshot | null = null;
   const agent = new Agent<ApiObject, Ruleset, NftJson>({
@@ -52,7 +55,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     plan: (prev, desired) => {
       const p = planner.plan(prev, desired);
       flows.planned(desired, p.engine);
-      return dns.extend(p, p.engine, desired);
+      return dns.extend(p, p.engine, desired, p.ids);
     },
     apply: (tx) => flows.apply(() => executor.apply(tx)).then(() => dns.applied(), (err: unknown) => {
       dns.failed();
@@ -94,6 +97,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     clearInterval(proxyCheck);
     await flows.stop();
     executor.close();
+    queries.close();
     services.close();
     store.close();
   }

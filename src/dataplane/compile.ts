@@ -1,7 +1,6 @@
 import type { Engine } from '../engine/engine.js';
 import { identMap } from './allocate.js';
 import { rowElements, runs } from './elements.js';
-import { egressDenyElements } from './deny.js';
 import { DEFAULT_FLOW_LOG, flowLogSets, withFlowLog, type FlowLogOptions } from './flow-log.js';
 import { identities, type Identities } from './identity.js';
 import { delta, incrementalSides, universeKey, type CompileMemo } from './incremental.js';
@@ -155,20 +154,23 @@ export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled 
   const changed = memo ? delta(engine, ids, memo) : null;
   const egress = incrementalSides(engine, ids, ranges, 'egress', memo?.sides.egress ?? null, changed);
   const ingress = incrementalSides(engine, ids, ranges, 'ingress', memo?.sides.ingress ?? null, changed);
+  // What explicit egress deny rules refuse, for `egress_deny`: the `egress` set has denies subtracted already, but the DNS
+  // proxy adds toFQDNs addresses unaware of denies, so this set is looked up before theirs (deny takes precedence, as in Cilium).
+  const egressDeny = incrementalSides(engine, ids, ranges, 'egress', memo?.sides.egressDeny ?? null, changed, 'denied');
   const open = { egress: egress.tables.filter((t) => t.open).map((t) => t.subject), ingress: ingress.tables.filter((t) => t.open).map((t) => t.subject) };
-  const groups = { egress: new Map<string, Element[]>(), ingress: new Map<string, Element[]>() };
+  const groups = { egress: new Map<string, Element[]>(), ingress: new Map<string, Element[]>(), egressDeny: new Map<string, Element[]>() };
   const log = opts.flowLog === undefined ? DEFAULT_FLOW_LOG : opts.flowLog;
   const chains = enforcingChains(ids);
   const table: Table = {
     family: FAMILY, name: TABLE,
     sets: [
       ...sets(ids, rowElements(egress.rows, 'egress', memo?.groups.egress, groups.egress), rowElements(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress), open,
-        egressDenyElements(engine, ids, ranges)),
+        rowElements(egressDeny.rows, 'egress', memo?.groups.egressDeny, groups.egressDeny)),
       ...(log ? flowLogSets(log) : []),
     ],
     chains: log ? withFlowLog(chains, log, { egress: CHAIN_NAMES.egress, ingress: CHAIN_NAMES.ingress, bases: [CHAIN_NAMES.forward, CHAIN_NAMES.input] }) : chains,
   };
-  const next: CompileMemo = { universe, maxId: ids.maxId, policies: engine.policies, keys: new Map(ids.list.map((i) => [i.id, i.key])), sides: { egress: egress.entries, ingress: ingress.entries }, groups };
+  const next: CompileMemo = { universe, maxId: ids.maxId, policies: engine.policies, keys: new Map(ids.list.map((i) => [i.id, i.key])), sides: { egress: egress.entries, ingress: ingress.entries, egressDeny: egressDeny.entries }, groups };
   return { ids, ranges, ruleset: { tables: [table] }, memo: next, recomputed: egress.recomputed + ingress.recomputed, patched: egress.patched + ingress.patched };
 }
 

@@ -9,7 +9,7 @@ import { dnsServer, KUBE_DNS_IP } from '../engine/dns.js';
 import { podEndpoint, type Endpoint } from '../engine/endpoint.js';
 import type { Engine } from '../engine/engine.js';
 import { evaluate } from '../engine/evaluate.js';
-import type { Rule } from '../engine/policy.js';
+import type { Policy, Rule } from '../engine/policy.js';
 
 const WILDCARD: FQDNSelector = { matchPattern: '*' };
 const key = (ip: string, port: number) => `${ip}:${port}`;
@@ -95,9 +95,11 @@ function grantPorts(rule: Rule): { protocol: L4; port: number }[] | null {
   return out;
 }
 
-function podFqdns(engine: Engine, pod: PodInfo, notes: string[]): FqdnGrant[] {
+/** The pod's toFQDNs grants, and notes (to be prefixed with the pod) on what cannot be granted. */
+function podFqdns(policies: readonly Policy[]): { grants: FqdnGrant[]; notes: string[] } {
   const out: FqdnGrant[] = [];
-  for (const policy of engine.set.selecting(pod)) {
+  const notes: string[] = [];
+  for (const policy of policies) {
     for (const rule of policy.rules) {
       if (rule.direction !== 'egress' || rule.action !== 'allow') continue;
       const origin = `${policy.origin.kind} ${policy.origin.namespace ? `${policy.origin.namespace}/` : ''}${policy.origin.name} egress[${rule.index}]`;
@@ -105,7 +107,7 @@ function podFqdns(engine: Engine, pod: PodInfo, notes: string[]): FqdnGrant[] {
         if (peer.type !== 'fqdn') continue;
         const ports = grantPorts(rule);
         if (ports === null || ports.length === 0) {
-          notes.push(`${pod.id}: ${origin} toFQDNs ${peer.matcher.text} grants ${ports === null ? 'every port' : 'a named port or a range over '
+          notes.push(`${origin} toFQDNs ${peer.matcher.text} grants ${ports === null ? 'every port' : 'a named port or a range over '
             + MAX_PORTS_PER_GRANT} ports, which the fqdn set (exact ports) does not express: nothing is allowed for it`);
           continue;
         }
@@ -113,7 +115,7 @@ function podFqdns(engine: Engine, pod: PodInfo, notes: string[]): FqdnGrant[] {
       }
     }
   }
-  return out;
+  return { grants: out, notes };
 }
 
 /** Keep each destination's proxy port from `prev` (conntrack keeps DNAT mappings of running flows); new ones take the lowest free port. */
@@ -139,6 +141,70 @@ function allocate(dests: readonly Destination[], prev: readonly DnsListener[]): 
   return out.sort((a, b) => a.port - b.port);
 }
 
+export interface ProxyRulesOptions {
+  node: string;
+  revision: number;
+  enforcement: 'podwall' | 'none';
+  /** The previous rules: each DNS destination keeps its proxy port. */
+  prev?: ProxyRules | null;
+  /**
+   * Pods no policy can tell apart get the same key (the compile's identity keys, src/dataplane/identity.ts):
+   * the engine decides once per class instead of once per pod, and with `memo` once per class while
+   * neither the class, its policies nor the DNS server's side changes.
+   */
+  classOf?: (pod: PodInfo) => string | undefined;
+  memo?: ProxyRulesMemo;
+}
+
+interface ClassRules {
+  policies: readonly Policy[];
+  dns: DnsAllow[];
+  grants: FqdnGrant[];
+  notes: string[];
+}
+
+/**
+ * What one `proxyRules` call leaves for the next: each class's rules with the policy list they were
+ * decided from (`PolicySet.selecting` hands on the same list object while a pod's policies are the
+ * same), valid while the DNS destinations, the DNS server's own pod and policies, and the namespaces and nodes are.
+ */
+export class ProxyRulesMemo {
+  context = '';
+  byClass = new Map<string, ClassRules>();
+}
+
+const tokens = new WeakMap<object, number>();
+let nextToken = 1;
+/** A number per object: equal numbers, the same object. */
+function token(o: object): number {
+  let t = tokens.get(o);
+  if (t === undefined) tokens.set(o, (t = nextToken++));
+  return t;
+}
+
+/** What every class's rules depend on besides the class and its policies. */
+function memoContext(engine: Engine, dests: readonly Destination[]): string {
+  const server = dests[0]?.endpoint;
+  // The server pod by object while it is unchanged (a pod of the cluster), else by content (the implicit kube-dns); its policies by object.
+  const serverSide = server?.kind === 'pod'
+    ? [engine.cluster.podById.get(server.pod.id) === server.pod ? token(server.pod) : JSON.stringify(server), engine.set.selecting(server.pod).map(token)]
+    : [JSON.stringify(server ?? null)];
+  const ns = [...engine.cluster.namespaces.values()].map((n) => [n.name, n.labels]);
+  const nodes = engine.cluster.nodes.map((n) => [n.name, n.ips, n.labels]);
+  return JSON.stringify([dests.map((d) => [d.ip, d.port, d.upstream, d.upstreamPort]), serverSide, ns, nodes]);
+}
+
+/** Whether a policy selecting the pod has an egress rule with L7 DNS rules: without one, none of its lookups is proxied. */
+function egressDnsRules(policies: readonly Policy[]): boolean {
+  return policies.some((p) => p.rules.some((r) => r.direction === 'egress' && r.dns !== undefined));
+}
+
+function classRules(engine: Engine, pod: PodInfo, dests: readonly Destination[]): ClassRules {
+  const policies = engine.set.selecting(pod);
+  const dns = egressDnsRules(policies) ? podDns(engine, pod, dests) : [];
+  return { policies, dns, ...(dns.length > 0 ? podFqdns(policies) : { grants: [], notes: [] }) };
+}
+
 /**
  * The DNS proxy's rules for `node`: for each of its pods, the DNS flows a policy's L7 DNS rule covers
  * (decided by the engine exactly as `policy trace` decides them) and its toFQDNs selectors. Empty when
@@ -148,23 +214,38 @@ function allocate(dests: readonly Destination[], prev: readonly DnsListener[]): 
  * const rules = proxyRules(buildEngine(objects), { node: 'node1', revision: 7, enforcement: 'podwall' });
  * rules.pods['10.244.0.2']?.dns[0]?.patterns // [{ matchPattern: '*' }]
  */
-export function proxyRules(engine: Engine, opts: { node: string; revision: number; enforcement: 'podwall' | 'none'; prev?: ProxyRules | null }): ProxyRules {
+export function proxyRules(engine: Engine, opts: ProxyRulesOptions): ProxyRules {
   const base: ProxyRules = { version: 1, node: opts.node, revision: opts.revision, listeners: [], pods: {}, notes: [] };
   const hasDnsRule = engine.policies.some((p) => p.rules.some((r) => r.dns !== undefined));
   if (opts.enforcement === 'none' || !hasDnsRule) return base;
   const dests = destinations(engine);
+  const memo = opts.classOf ? opts.memo ?? new ProxyRulesMemo() : null;
+  if (memo) {
+    const context = memoContext(engine, dests);
+    if (context !== memo.context) memo.byClass.clear();
+    memo.context = context;
+  }
+  const seen = new Map<string, ClassRules>();
   const pods: Record<string, PodRules> = {};
   const used = new Set<string>();
   for (const pod of engine.cluster.pods) {
     if (pod.node !== opts.node || pod.hostNetwork || !pod.ips[0]) continue;
-    const dns = podDns(engine, pod, dests);
-    if (dns.length === 0) continue;
-    for (const d of dns) used.add(key(d.destination, d.destinationPort));
-    pods[pod.ips[0]] = { pod: pod.id, dns, fqdns: podFqdns(engine, pod, base.notes) };
+    const cls = opts.classOf?.(pod);
+    let r = cls === undefined ? undefined : seen.get(cls);
+    if (!r && cls !== undefined && memo) {
+      const m = memo.byClass.get(cls);
+      if (m && m.policies === engine.set.selecting(pod)) r = m;
+    }
+    r ??= classRules(engine, pod, dests);
+    if (cls !== undefined) seen.set(cls, r);
+    if (r.dns.length === 0) continue;
+    for (const d of r.dns) used.add(key(d.destination, d.destinationPort));
+    for (const n of r.notes) base.notes.push(`${pod.id}: ${n}`);
+    pods[pod.ips[0]] = { pod: pod.id, dns: r.dns, fqdns: r.grants };
   }
+  if (memo) memo.byClass = seen;
   const listeners = allocate(dests.filter((d) => used.has(key(d.ip, d.port))), opts.prev?.listeners ?? []);
   const served = new Set(listeners.map((l) => key(l.destination, l.destinationPort)));
   for (const r of Object.values(pods)) r.dns = r.dns.filter((d) => served.has(key(d.destination, d.destinationPort)));
   return { ...base, listeners, pods };
 }
-

@@ -112,33 +112,52 @@ function text(r: Rule): string {
   return r.comment.replace(/ #[^ ]*$/, '');
 }
 
-/** The rule again, with a counter and a log before its verdict. */
-function logged(r: Rule, code: DecisionCode, o: FlowLogOptions): Rule {
-  const log: Statement = { type: 'log', group: o.group, prefix: prefixOf(code), snaplen: o.snaplen, queueThreshold: o.queueThreshold };
-  return rule(`${text(r)}; flow log ${code}`, r.match, r.verdict, [...(r.statements ?? []), { type: 'counter' }, log]);
-}
+/** The chain a deciding rule goes to (`goto`): it logs the flow, then decides as the rule would have. */
+export const logChainName = (code: DecisionCode): string => `log_${code}`;
 
-/** Before a logged decision: the same match and verdict, without a log for what exceeds the flow's rate (counted). */
-function suppressor(r: Rule, code: DecisionCode, o: FlowLogOptions): Rule {
+const TCP = 6;
+
+/**
+ * One decision's log chain: the packet counted and sent to NFLOG, then the rule's verdict (a `return`
+ * here returns from the chain that went to it). Flows over the per-flow meter's rate are counted, not
+ * logged. Allowed TCP connections skip the meter: conntrack makes their first packet once per
+ * connection (SYN retries back off to well under the rate), and a meter entry per connection would cost
+ * every new connection a set insert.
+ */
+function logChain(code: DecisionCode, text: string, verdict: Rule['verdict'], o: FlowLogOptions): Chain {
+  const log: Statement = { type: 'log', group: o.group, prefix: prefixOf(code), snaplen: o.snaplen, queueThreshold: o.queueThreshold };
   const meter: Statement = { type: 'meter-over', set: METER_SETS[DECISIONS[code].direction], fields: FLOW_KEY, rate: o.rate, burst: o.burst };
-  return rule(`one flow over ${o.rate}/s: not logged; flow log ${code} suppressed`, r.match, r.verdict, [...(r.statements ?? []), meter, { type: 'counter' }]);
+  const rules = [
+    rule(`one flow over ${o.rate}/s: not logged; flow log ${code} suppressed`, [], verdict, [meter, { type: 'counter' }]),
+    rule(`${text}; flow log ${code}`, [], verdict, [{ type: 'counter' }, log]),
+  ];
+  if (DECISIONS[code].verdict === 'accept') {
+    rules.unshift(rule(`${text}; TCP, not metered; flow log ${code}`, [{ type: 'equals', field: 'meta l4proto', value: TCP }], verdict, [{ type: 'counter' }, log]));
+  }
+  return { name: logChainName(code), rules };
 }
 
 /**
- * The chains with flow logging: each deciding rule logs (counted), preceded by the per-flow meter. `names` are the egress and ingress check chains.
+ * The chains with flow logging: each deciding rule keeps its match but goes to its decision's log chain,
+ * which logs (or meters) and decides: one set lookup per decision. `names` are the egress and ingress check chains.
  *
  * @example
  * const chains = withFlowLog(enforcingChains(ids), DEFAULT_FLOW_LOG, { egress: 'egress_check', ingress: 'ingress_check', bases: ['forward', 'input'] });
  */
 export function withFlowLog(chains: readonly Chain[], o: FlowLogOptions, names: FlowLogChains): Chain[] {
-  return chains.map((c) => ({
+  const logChains = new Map<DecisionCode, Chain>();
+  const out = chains.map((c) => ({
     ...c,
-    rules: c.rules.flatMap((r) => {
+    rules: c.rules.map((r) => {
       const code = classify(c.name, r, names);
-      if (!code) return [r];
-      return [suppressor(r, code, o), logged(r, code, o)];
+      if (!code) return r;
+      const known = logChains.get(code);
+      if (known && JSON.stringify(known.rules.at(-1)!.verdict) !== JSON.stringify(r.verdict)) throw new Error(`flow log: two rules decide ${code} differently`);
+      if (!known) logChains.set(code, logChain(code, text(r), r.verdict, o));
+      return rule(`${text(r)}; flow log ${code}`, r.match, { type: 'goto', chain: logChainName(code) }, r.statements);
     }),
   }));
+  return [...out, ...[...logChains.values()].sort((a, b) => (a.name < b.name ? -1 : 1))];
 }
 
 /** The meters' sets: filled by the kernel, so their elements are never diffed. */

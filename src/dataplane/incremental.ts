@@ -23,7 +23,7 @@ import type { Identities, Identity } from './identity.js';
 import type { ProtocolRanges } from './ports.js';
 import type { Element } from './ruleset.js';
 import { BitSet } from '../engine/bitset.js';
-import { isLocalPod, sideContext, subjectTable, subjectView, type SideTable, type SubjectView } from './sides.js';
+import { isLocalPod, sideContext, subjectTable, subjectView, type SideTable, type SubjectView, type TableKind } from './sides.js';
 
 interface SubjectEntry {
   identKey: string;
@@ -33,14 +33,17 @@ interface SubjectEntry {
   row: SubjectRow;
 }
 
+/** The side tables a pass keeps: what each direction allows, and what egress deny rules refuse. */
+export type SideName = Direction | 'egressDeny';
+
 /** What one pass leaves for the next. Opaque outside the dataplane. */
 export interface CompileMemo {
   universe: string;
   maxId: number;
   policies: readonly Policy[];
   keys: Map<number, string>;
-  sides: Record<Direction, Map<number, SubjectEntry>>;
-  groups: Record<Direction, Map<string, Element[]>>;
+  sides: Record<SideName, Map<number, SubjectEntry>>;
+  groups: Record<SideName, Map<string, Element[]>>;
 }
 
 /** Everything that changes how all peers and subjects are seen at once. */
@@ -67,14 +70,14 @@ function admits(r: Rule, dir: Direction, protocol: Protocol, port: number, subje
  * The subject's table with the changed ids' columns decided afresh, from the rules whose peers match
  * them (`d.ruleHits`; a column no rule matches is `isolated ? 0 : 1`); `old` itself when none changed.
  */
-function patchColumns(d: Delta, ident: Identity, dir: Direction, entry: SubjectEntry, ranges: readonly ProtocolRanges[], full: BitSet): SideTable {
+function patchColumns(d: Delta, ident: Identity, dir: Direction, entry: SubjectEntry, ranges: readonly ProtocolRanges[], full: BitSet, kind: TableKind): SideTable {
   const old = entry.table;
   const active = entry.policies.flatMap((p) => p.rules.filter((r) => r.direction === dir && d.ruleHits.has(r)));
   let allowed: BitSet[][] | null = null;
   ranges.forEach(({ protocol, ranges: list }, pi) => list.forEach(({ from: port }, ri) => {
     const before = old.allowed[pi]![ri]!;
     for (const id of d.ids) {
-      let allow = !entry.isolated;
+      let allow = kind === 'allowed' && !entry.isolated;
       let deny = false;
       const peer = d.byId.get(id);
       if (peer) {
@@ -84,7 +87,7 @@ function patchColumns(d: Delta, ident: Identity, dir: Direction, entry: SubjectE
           else allow = true;
         }
       }
-      const want = allow && !deny;
+      const want = kind === 'denied' ? deny : allow && !deny;
       if (before.has(id) === want) continue;
       allowed ??= old.allowed.map((byRange) => [...byRange]);
       const row = allowed[pi]!;
@@ -94,7 +97,7 @@ function patchColumns(d: Delta, ident: Identity, dir: Direction, entry: SubjectE
     }
   }));
   if (!allowed) return old;
-  const open = (allowed as BitSet[][]).every((byRange) => byRange.every((b) => sameBits(b, full)));
+  const open = kind === 'allowed' && (allowed as BitSet[][]).every((byRange) => byRange.every((b) => sameBits(b, full)));
   return { subject: old.subject, direction: dir, allowed, open };
 }
 
@@ -163,10 +166,10 @@ export function delta(engine: Engine, ids: Identities, memo: CompileMemo): Delta
   return { ids: changed, idents, byId: new Map(idents.map((i) => [i.id, i])), hit, ruleHits, added, removed, maxId: memo.maxId };
 }
 
-/** One direction's side tables and rows, reusing `prev`'s where `d` cannot touch them (null: all new). */
+/** One direction's side tables (of `kind`) and rows, reusing `prev`'s where `d` cannot touch them (null: all new). */
 export function incrementalSides(
   engine: Engine, ids: Identities, ranges: readonly ProtocolRanges[], dir: Direction,
-  prev: Map<number, SubjectEntry> | null, d: Delta | null,
+  prev: Map<number, SubjectEntry> | null, d: Delta | null, kind: TableKind = 'allowed',
 ): SidesResult {
   const ctx = sideContext(engine, ids, ranges);
   const entries = new Map<number, SubjectEntry>();
@@ -189,9 +192,9 @@ export function incrementalSides(
         || (!old.policies.some((p) => d.removed.has(p)) && !d.added.some((p) => selectsPod(p, pod, engine.cluster)));
       if (samePolicySet) {
         if (cols!.ids.length === 0) entry = old;
-        else if (!old.policies.some((p) => d.hit.has(p)) && constantColumns(old.table, cols!.ids, !old.isolated)) entry = old;
+        else if (!old.policies.some((p) => d.hit.has(p)) && constantColumns(old.table, cols!.ids, kind === 'allowed' && !old.isolated)) entry = old;
         else {
-          const table = patchColumns(cols!, ident, dir, old, ranges, ctx.full);
+          const table = patchColumns(cols!, ident, dir, old, ranges, ctx.full, kind);
           if (table === old.table) entry = old;
           else {
             patched++;
@@ -203,7 +206,7 @@ export function incrementalSides(
     if (!entry) {
       recomputed++;
       view ??= subjectView(ctx, ident, dir);
-      const table = subjectTable(ctx, ident, dir, view);
+      const table = subjectTable(ctx, ident, dir, view, kind);
       entry = { identKey: ident.key, policies: view.policies, isolated: view.isolated, table, row: reuseRow(old, subjectRow(table, ranges, ids.maxId)) };
     }
     if (d && ids.maxId < d.maxId && entry.row.tails.some((t) => t[1] > ids.maxId)) entry = { ...entry, row: subjectRow(entry.table, ranges, ids.maxId) };

@@ -58,8 +58,8 @@ export type Match =
   | { type: 'lookup'; fields: readonly Field[]; set: string }
   /** `ip saddr 10.244.0.0/16` */
   | { type: 'prefix'; field: AddrField; addr: number; len: number }
-  /** `meta mark 0` */
-  | { type: 'equals'; field: MarkField; value: number };
+  /** `meta mark 0`, `meta l4proto tcp` */
+  | { type: 'equals'; field: MarkField | 'meta l4proto'; value: number };
 
 /** `meta mark set ip saddr map @ident`, `ct mark set 1`. A failed map lookup ends the rule (as in the kernel). */
 export type Statement =
@@ -74,7 +74,8 @@ export type Statement =
    */
   | { type: 'meter-over'; set: string; fields: readonly Field[]; rate: number; burst: number };
 
-export type Verdict = { type: 'accept' } | { type: 'drop' } | { type: 'return' } | { type: 'jump'; chain: string };
+/** `goto`: continue in `chain` and do not come back; its `return` (or end) returns from the calling chain. */
+export type Verdict = { type: 'accept' } | { type: 'drop' } | { type: 'return' } | { type: 'jump' | 'goto'; chain: string };
 
 export interface Rule {
   match: readonly Match[];

@@ -174,11 +174,19 @@ export function ruleBitsOf(ctx: SideContext, v: SubjectView): BitSet[] {
 }
 
 /**
+ * What a side table holds: `allowed`, the flows the side lets pass; `denied`, the flows an explicit
+ * deny rule refuses (the `egress_deny` set, looked up before the DNS proxy's toFQDNs addresses).
+ */
+export type TableKind = 'allowed' | 'denied';
+
+/**
  * Decide one side of one local pod class with the engine's semantics (evaluate.ts `side`): explicit
  * deny first, then the node's own traffic at ingress (a pod cannot block its node), then allow rules,
- * then no isolation. `open` when nothing is ever refused.
+ * then no isolation. `open` when nothing is ever refused. With `kind` `denied`: only what the deny
+ * rules refuse (never open).
  */
-export function subjectTable(ctx: SideContext, ident: Identity, dir: Direction, v: SubjectView = subjectView(ctx, ident, dir)): SideTable {
+export function subjectTable(ctx: SideContext, ident: Identity, dir: Direction, v: SubjectView = subjectView(ctx, ident, dir), kind: TableKind = 'allowed'): SideTable {
+  if (kind === 'denied') return deniedTable(ctx, ident, dir, v);
   const { n, full } = ctx;
   const ruleBits = ruleBitsOf(ctx, v);
   let open = true;
@@ -196,6 +204,25 @@ export function subjectTable(ctx: SideContext, ident: Identity, dir: Direction, 
     return allow;
   }));
   return { subject: ident.id, direction: dir, allowed, open };
+}
+
+/** The flows the subject's deny rules refuse; a subject without deny rules shares one empty bit set (never written: patches clone). */
+function deniedTable(ctx: SideContext, ident: Identity, dir: Direction, v: SubjectView): SideTable {
+  const denies = v.rules.some((r) => r.action === 'deny');
+  const none = new BitSet(ctx.n);
+  const ruleBits = denies ? ruleBitsOf(ctx, v) : [];
+  const allowed = ctx.ranges.map(({ protocol, ranges: list }) => list.map(({ from: port }) => {
+    if (!denies) return none;
+    const deny = new BitSet(ctx.n);
+    v.rules.forEach((r, k) => {
+      if (r.action !== 'deny') return;
+      const m = ruleMask(r, dir, protocol, port, ident.rep, ruleBits[k]!, ctx.named);
+      if (m) deny.or(m);
+    });
+    deny.clear(0);
+    return deny;
+  }));
+  return { subject: ident.id, direction: dir, allowed, open: false };
 }
 
 /** Every local pod class's side (`subjectTable`), in id order. */

@@ -103,11 +103,13 @@ function runChain(table: Table, chain: Chain, s: State, path: string[], depth: n
     if (!run(table, s, r.statements ?? [])) continue;
     const v = r.verdict;
     if (!v) continue;
-    if (v.type === 'jump') {
+    if (v.type === 'jump' || v.type === 'goto') {
       const target = table.chains.find((c) => c.name === v.chain);
       if (!target) throw new Error(`simulate: no chain ${v.chain}`);
       const o = runChain(table, target, s, path, depth + 1);
       if (o.kind === 'accept' || o.kind === 'drop') return o;
+      // After a goto, the target's return (or end) is this chain's.
+      if (v.type === 'goto') return o.kind === 'end' ? { kind: 'return', rule: r } : o;
       continue;
     }
     return { kind: v.type, rule: r };

@@ -19,6 +19,8 @@ export interface EngineOptions {
    * Cilium policies read; the caller starts a new cache when they change.
    */
   policyCache?: WeakMap<ApiObject, Policy[]>;
+  /** An earlier build of (mostly) the same objects: which policies select an unchanged pod is taken from it (PolicySet). */
+  previous?: Engine;
 }
 
 /** Cluster, normalised policies and DNS knowledge: everything a verdict needs. */
@@ -55,7 +57,7 @@ export function normalizePolicies(objects: readonly ApiObject[], cluster: Cluste
 export function buildEngine(objects: readonly ApiObject[], opts: EngineOptions = {}): Engine {
   const cluster = buildCluster(objects);
   const policies = normalizePolicies(objects, cluster, opts.policyCache);
-  const set = new PolicySet(cluster, policies);
+  const set = new PolicySet(cluster, policies, opts.previous?.set);
   const answers = opts.answers ?? new Map();
   const dns = new DnsKnowledge(cluster, set, answers, opts.lookups);
   return { cluster, policies, set, dns, answers, evaluate: (flow) => evaluate(set, flow, dns) };

@@ -1,4 +1,4 @@
-import type { Cluster, PodInfo, Protocol } from './cluster.js';
+import { podNamespace, type Cluster, type PodInfo, type Protocol } from './cluster.js';
 import { endpointText, isLocalNode, type Endpoint } from './endpoint.js';
 import { peerMatches, portsMatch, selectsPod, type MatchContext } from './match.js';
 import type { Direction, Origin, Peer, Policy, Rule } from './policy.js';
@@ -49,7 +49,16 @@ export class PolicySet {
   /** Pod policies by namespace (CNP, NetworkPolicy) and cluster-wide ones under `null`, in input order. */
   private readonly byNamespace = new Map<string | null, Policy[]>();
   private readonly order = new Map<Policy, number>();
-  constructor(readonly cluster: Cluster, readonly policies: readonly Policy[]) {
+  /** An earlier set with the same cluster-wide policies: its lists still hold where a namespace is unchanged. */
+  private earlier: PolicySet | null;
+  private readonly namespaceSame = new Map<string, boolean>();
+
+  /**
+   * `previous`: the set of an earlier build. A pod that is the same object there (unchanged, see
+   * cluster.ts), in a namespace with the same labels and the same policies (the same objects, as the
+   * agent's policy cache keeps them), and with the same cluster-wide policies, is selected by what selected it there.
+   */
+  constructor(readonly cluster: Cluster, readonly policies: readonly Policy[], previous?: PolicySet) {
     policies.forEach((p, i) => {
       if (p.subject.type !== 'pods') return; // node policies never select pods
       const key = p.subject.namespace ?? null;
@@ -58,19 +67,46 @@ export class PolicySet {
       this.byNamespace.set(key, list);
       this.order.set(p, i);
     });
+    this.earlier = previous && sameList(previous.byNamespace.get(null), this.byNamespace.get(null)) ? previous : null;
+    // One step back only: a chain of earlier sets would keep every earlier cluster alive.
+    if (previous) previous.earlier = null;
   }
 
   /** The policies that select `pod`, in input order. Only its namespace's and cluster-wide policies can. */
   selecting(pod: PodInfo): Policy[] {
-    let list = this.byPod.get(pod);
+    let list = this.byPod.get(pod) ?? this.fromEarlier(pod);
     if (!list) {
       const local = (this.byNamespace.get(pod.namespace) ?? []).filter((p) => selectsPod(p, pod, this.cluster));
       const global = (this.byNamespace.get(null) ?? []).filter((p) => selectsPod(p, pod, this.cluster));
       list = global.length === 0 ? local : [...local, ...global].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
-      this.byPod.set(pod, list);
     }
+    this.byPod.set(pod, list);
     return list;
   }
+
+  private fromEarlier(pod: PodInfo): Policy[] | undefined {
+    const list = this.earlier?.byPod.get(pod);
+    if (!list) return undefined;
+    let same = this.namespaceSame.get(pod.namespace);
+    if (same === undefined) {
+      const before = this.earlier!;
+      same = sameList(before.byNamespace.get(pod.namespace), this.byNamespace.get(pod.namespace))
+        && sameLabels(podNamespace(before.cluster, pod).labels, podNamespace(this.cluster, pod).labels);
+      this.namespaceSame.set(pod.namespace, same);
+    }
+    return same ? list : undefined;
+  }
+}
+
+function sameList<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
 function hits(policies: readonly Policy[], dir: Direction, action: 'allow' | 'deny', peer: Endpoint, subject: PodInfo, flow: Flow, ctx: MatchContext): RuleHit[] {

@@ -1,6 +1,5 @@
 /** The kernel's side of the flow log: packet counters of the log rules and of the per-flow meters. */
-import { DECISIONS, decisionOf } from '../dataplane/flow-log.js';
-import { CHAIN_NAMES } from '../dataplane/compile.js';
+import { DECISIONS, decisionOf, logChainName, type DecisionCode } from '../dataplane/flow-log.js';
 import { FAMILY, TABLE } from '../dataplane/ruleset.js';
 
 export interface KernelCounts {
@@ -38,10 +37,10 @@ export function countersOf(listing: unknown, into: KernelCounts): KernelCounts {
   return into;
 }
 
-/** Counters of all enforcing chains in the node's table, through a read-only nft query. */
+/** Counters of the node's table, through read-only nft queries: they are all in the decisions' log chains (flow-log.ts). */
 export async function kernelCounts(query: (words: readonly string[]) => Promise<unknown | null>): Promise<KernelCounts> {
   const out: KernelCounts = { logged: 0, forwarded: 0, dropped: 0, suppressed: 0, suppressedDrops: 0 };
-  for (const chain of Object.values(CHAIN_NAMES)) {
+  for (const chain of (Object.keys(DECISIONS) as DecisionCode[]).map(logChainName)) {
     countersOf(await query(['list', 'chain', FAMILY, TABLE, chain]).catch(() => null), out);
   }
   return out;

@@ -80,7 +80,10 @@ describe('compile', () => {
 
   it('has the table shape of docs/lab.md', () => {
     expect(table(rs).sets.map((s) => s.name)).toEqual(['ident', 'local_pods', 'egress', 'ingress', 'egress_open', 'ingress_open', 'egress_deny', 'fqdn', 'dns_proxy', 'flowlog_egress', 'flowlog_ingress']);
-    expect(table(rs).chains.map((c) => `${c.name}:${c.hook ?? ''}`)).toEqual(['forward:forward', 'input:input', 'egress_check:', 'ingress_check:']);
+    expect(table(rs).chains.map((c) => `${c.name}:${c.hook ?? ''}`)).toEqual([
+      'forward:forward', 'input:input', 'egress_check:', 'ingress_check:',
+      ...['E0', 'E1', 'E2', 'E3', 'E4', 'I0', 'I1', 'I3', 'U0', 'U1'].map((code) => `log_${code}:`),
+    ]);
     for (const hook of ['forward', 'input']) {
       expect(table(rs).chains.find((c) => c.name === hook)!.rules[0]!.match).toEqual([{ type: 'ct-state', states: ['established', 'related'] }]);
     }
@@ -116,7 +119,7 @@ describe('compile', () => {
     expect(simulate(rs, 'forward', { ...p, saddr: '10.0.1.11', daddr: '10.0.1.2', ct: 'new' }).verdict).toBe('drop');
     expect(simulate(rs, 'forward', { ...p, saddr: '10.0.1.11', daddr: '10.0.1.2', ct: 'established' }).verdict).toBe('accept');
     const r = simulate(rs, 'forward', { ...p, saddr: '10.0.1.1', daddr: '10.0.1.2', ct: 'new' });
-    expect(r).toMatchObject({ verdict: 'accept', path: ['forward', 'egress_check', 'ingress_check'] });
+    expect(r).toMatchObject({ verdict: 'accept', path: ['forward', 'egress_check', 'log_E0', 'ingress_check', 'log_I1'] });
   });
 
   it('with enforcement none only accepts', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/dataplane/compile.js';
-import { DECISIONS, decisionOf, METER_SETS, prefixOf, type DecisionCode } from '../../src/dataplane/flow-log.js';
+import { DECISIONS, decisionOf, logChainName, METER_SETS, prefixOf, type DecisionCode } from '../../src/dataplane/flow-log.js';
 import { render } from '../../src/dataplane/nft/render.js';
 import { simulate } from '../../src/dataplane/simulate.js';
 import { engine as fixture } from '../support/engine-fixture.js';
@@ -47,29 +47,42 @@ describe('flow log rules', () => {
   const engine = fixture('', { cluster: SEED });
   const rs = compile(engine, { node: 'node1', enforcement: 'podwall' });
 
-  it('logs every decision of the enforcing chains once, with a known prefix', () => {
-    expect(logCodes(rs)).toEqual({ forward: ['U0', 'U1'], input: ['U0'], egress_check: ['E0', 'E1', 'E4', 'E2', 'E3'], ingress_check: ['I0', 'I1', 'I3'] });
-    for (const code of Object.keys(DECISIONS) as DecisionCode[]) expect(decisionOf(prefixOf(code))).toBe(code);
+  it('sends every decision of the enforcing chains to its own log chain, which logs with a known prefix', () => {
+    const gotos: Record<string, string[]> = {};
+    for (const c of rs.tables[0]!.chains) {
+      gotos[c.name] = c.rules.flatMap((r) => (r.verdict?.type === 'goto' ? [r.verdict.chain] : []));
+    }
+    expect(gotos).toMatchObject({
+      forward: ['log_U0', 'log_U1'], input: ['log_U0'],
+      egress_check: ['log_E0', 'log_E1', 'log_E4', 'log_E2', 'log_E3'], ingress_check: ['log_I0', 'log_I1', 'log_I3'],
+    });
+    const codes = logCodes(rs);
+    for (const code of Object.keys(DECISIONS) as DecisionCode[]) {
+      expect(new Set(codes[logChainName(code)])).toEqual(new Set([code]));
+      expect(decisionOf(prefixOf(code))).toBe(code);
+    }
+    // Only the log chains log: one set lookup per decision.
+    for (const name of ['forward', 'input', 'egress_check', 'ingress_check']) expect(codes[name]).toEqual([]);
     expect(decisionOf('something else')).toBeNull();
     expect(decisionOf('pw:ZZ')).toBeNull();
   });
 
-  it('puts a per-flow meter with the same verdict before every logging rule, on kernel-filled sets', () => {
-    for (const c of rs.tables[0]!.chains) {
-      c.rules.forEach((r, i) => {
-        const log = r.statements?.find((s) => s.type === 'log');
-        if (!log || log.type !== 'log') return;
-        const before = c.rules[i - 1]!;
-        const set = METER_SETS[DECISIONS[decisionOf(log.prefix)!].direction];
-        expect(before.statements?.find((s) => s.type === 'meter-over')).toMatchObject({ type: 'meter-over', set });
-        expect(before.verdict).toEqual(r.verdict);
-        expect(before.match).toEqual(r.match);
-      });
+  it('meters every logged decision per flow on kernel-filled sets, but allowed TCP connections', () => {
+    for (const code of Object.keys(DECISIONS) as DecisionCode[]) {
+      const chain = rs.tables[0]!.chains.find((c) => c.name === logChainName(code))!;
+      const verdicts = new Set(chain.rules.map((r) => JSON.stringify(r.verdict)));
+      expect(verdicts.size).toBe(1);
+      const meterAt = chain.rules.findIndex((r) => r.statements?.some((s) => s.type === 'meter-over'));
+      expect(chain.rules[meterAt]!.statements!.find((s) => s.type === 'meter-over')).toMatchObject({ set: METER_SETS[DECISIONS[code].direction] });
+      const unmetered = chain.rules.slice(0, meterAt);
+      if (DECISIONS[code].verdict === 'drop') expect(unmetered).toEqual([]);
+      else expect(unmetered.map((r) => r.match)).toEqual([[{ type: 'equals', field: 'meta l4proto', value: 6 }]]);
     }
     for (const name of Object.values(METER_SETS)) expect(rs.tables[0]!.sets.find((s) => s.name === name)).toMatchObject({ external: true, elements: [] });
     const json = JSON.stringify(render(rs));
     expect(json).toContain('"log":{"prefix":"pw:I3","group":100');
     expect(json).toContain('"inv":true');
+    expect(json).toContain('"goto":{"target":"log_I1"}');
   });
 
   it('changes no verdict: the simulator gives the same answer with and without logs', () => {

@@ -9,7 +9,7 @@ import type { ApiObject } from '../../src/api/types.js';
 import { compileDetailed, type Compiled } from '../../src/dataplane/compile.js';
 import { render, stringify } from '../../src/dataplane/nft/render.js';
 import { podEndpoint } from '../../src/engine/endpoint.js';
-import { buildEngine } from '../../src/engine/engine.js';
+import { buildEngine, type Engine } from '../../src/engine/engine.js';
 import type { Policy } from '../../src/engine/policy.js';
 import { pick, rng } from '../../src/shared/random.js';
 import { randomCluster } from '../support/random-cluster.js';
@@ -44,6 +44,12 @@ function mutate(objects: ApiObject[], r: () => number, step: number): ApiObject[
     const p = pick(r, pods);
     return objects.filter((o) => o !== p);
   }
+  if (roll >= 0.95) {
+    // A namespace relabelled: what namespace selectors (and which policies select its pods) see.
+    const ns = pick(r, objects.filter((o) => o.kind === 'Namespace'));
+    const team = ns.metadata.labels?.team === 'a' ? 'b' : 'a';
+    return objects.map((o) => (o === ns ? ({ ...ns, metadata: { ...ns.metadata, labels: { team } } } as ApiObject) : o));
+  }
   const tmpl = pick(r, pods);
   const ip = `10.244.1.${10 + step}`;
   return [...objects, { ...tmpl, metadata: { ...tmpl.metadata, name: `new-${step}` }, status: { ...((tmpl as { status?: object }).status), podIP: ip } } as ApiObject];
@@ -57,8 +63,12 @@ describe('incremental compile', () => {
       let objects = randomCluster(seed);
       const prev = new Map<string, Compiled>();
       let reused = 0;
+      let lastEngine: Engine | undefined;
       for (let step = 0; step < 25; step++) {
-        const engine = buildEngine(objects, { policyCache: cache });
+        // As the agent builds it: unchanged policies and which policies select an unchanged pod carried over.
+        const engine = buildEngine(objects, { policyCache: cache, ...(lastEngine ? { previous: lastEngine } : {}) });
+        lastEngine = engine;
+        const fresh = buildEngine(objects);
         const byNode = new Map<string, Compiled>();
         for (const node of NODES) {
           const last = prev.get(node) ?? null;
@@ -89,7 +99,7 @@ describe('incremental compile', () => {
             for (const [port, protocol] of [[80, 'TCP'], [53, 'UDP'], [75, 'TCP']] as const) {
               const got = simulateFlow(engine, { byNode }, src, dst, port, protocol);
               if (got.skipped) continue;
-              expect(`${src.ip}->${dst.ip} ${port}/${protocol} ${got.allowed}`).toBe(`${src.ip}->${dst.ip} ${port}/${protocol} ${engine.evaluate({ src, dst, port, protocol }).allowed}`);
+              expect(`${src.ip}->${dst.ip} ${port}/${protocol} ${got.allowed}`).toBe(`${src.ip}->${dst.ip} ${port}/${protocol} ${fresh.evaluate({ src, dst, port, protocol }).allowed}`);
             }
           }
         }

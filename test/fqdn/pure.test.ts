@@ -1,11 +1,15 @@
 import * as dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { proxyRules } from '../../src/dataplane/dns-rules.js';
+import { proxyRules, ProxyRulesMemo } from '../../src/dataplane/dns-rules.js';
+import { NodePlanner } from '../../src/agent/plan.js';
 import { redirectElements, renderDnsRedirect } from '../../src/dataplane/dns-redirect.js';
 import { DnsCache } from '../../src/fqdn/cache.js';
 import { desiredElements, elementCommands } from '../../src/fqdn/elements.js';
 import { checkQuery, errorReply, questionName, readAnswer } from '../../src/fqdn/message.js';
 import { engine } from '../support/engine-fixture.js';
+import { randomCluster } from '../support/random-cluster.js';
+import { buildEngine } from '../../src/engine/engine.js';
+import type { ApiObject } from '../../src/api/types.js';
 
 const CNP = `apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
@@ -134,5 +138,46 @@ describe('DNS messages', () => {
       ],
     });
     expect(readAnswer(a)).toMatchObject({ name: 'www.example.com', ipv4: ['198.18.5.5'], ttl: 30, truncated: false });
+  });
+});
+
+describe('proxy rules per pod class', () => {
+  const dnsPolicy = (name: string, selector: Record<string, string>, pattern: string): ApiObject => ({
+    apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name },
+    spec: {
+      endpointSelector: { matchLabels: selector },
+      egress: [{ toEntities: ['cluster'], toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: pattern }] } }] }],
+    },
+  } as ApiObject);
+
+  it('decides once per identity (and again only when it changed) and gives what deciding per pod gives (30 random clusters, both nodes)', () => {
+    let proxied = 0;
+    let reused = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const objects = [...randomCluster(seed), dnsPolicy('dns-web', { app: 'web' }, '*.example.com'), dnsPolicy('dns-front', { tier: 'front' }, '*')];
+      // Then one pod relabelled, then a second one and a namespaced policy added; the planner's policy cache keeps the other Policy objects.
+      const pods = objects.flatMap((o, i) => (o.kind === 'Pod' ? [i] : []));
+      const relabel = (list: ApiObject[], at: number, labels: Record<string, string>) => list.map((o, i) => (i === at ? { ...o, metadata: { ...o.metadata, labels } } as ApiObject : o));
+      const second = relabel(objects, pods[0]!, { app: 'web', tier: 'front' });
+      const third = [...relabel(second, pods[1]!, { app: 'db' }), { ...dnsPolicy('dns-db', { app: 'db' }, '*'), kind: 'CiliumNetworkPolicy', metadata: { name: 'dns-db', namespace: 'n1' } } as ApiObject];
+      for (const node of ['n1', 'n2']) {
+        const planner = new NodePlanner(node);
+        const memo = new ProxyRulesMemo();
+        let prev = null;
+        for (const state of [objects, second, third]) {
+          const p = planner.plan(prev, { revision: 1, objects: state, enforcement: 'podwall' });
+          prev = p.next;
+          const keys = new Map(p.ids.list.map((i) => [i.id, i.key]));
+          const opts = { node, revision: 1, enforcement: 'podwall' as const };
+          const perPod = proxyRules(buildEngine(state), opts);
+          const before = new Map(memo.byClass);
+          expect(proxyRules(p.engine, { ...opts, classOf: (pod) => keys.get(p.ids.ofPod.get(pod.id)!), memo })).toEqual(perPod);
+          reused += [...memo.byClass].filter(([k, v]) => before.get(k) === v).length;
+          proxied += Object.keys(perPod.pods).length;
+        }
+      }
+    }
+    expect(proxied).toBeGreaterThan(60);
+    expect(reused).toBeGreaterThan(60);
   });
 });

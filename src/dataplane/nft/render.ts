@@ -120,7 +120,7 @@ function matchExpr(m: Match): unknown {
       if (m.len < 0 || m.len > 32 || prefixRange(m.addr, m.len)[0] !== m.addr) throw new InternalError(`invalid prefix ${m.addr}/${m.len}`);
       return { match: { op: '==', left: FIELD_EXPR[m.field], right: { prefix: { addr: value('ipv4_addr', m.addr), len: m.len } } } };
     }
-    case 'equals': return { match: { op: '==', left: FIELD_EXPR[m.field], right: value('mark', m.value) } };
+    case 'equals': return { match: { op: '==', left: FIELD_EXPR[m.field], right: value(m.field === 'meta l4proto' ? 'inet_proto' : 'mark', m.value) } };
   }
 }
 
@@ -145,7 +145,7 @@ function mangleExpr(s: Extract<Statement, { type: 'set' }>): unknown {
 }
 
 function verdictExpr(v: Verdict): unknown {
-  return v.type === 'jump' ? { jump: { target: v.chain } } : { [v.type]: null };
+  return v.type === 'jump' || v.type === 'goto' ? { [v.type]: { target: v.chain } } : { [v.type]: null };
 }
 
 function renderRule(t: Table, c: Chain, r: Rule): NftCommand {

@@ -3,11 +3,13 @@ import { renderDnsRedirect } from '../../dataplane/dns-redirect.js';
 import type { NftJson } from '../../dataplane/nft/render.js';
 import type { Ruleset } from '../../dataplane/ruleset.js';
 import type { Engine } from '../../engine/engine.js';
+import type { PodInfo } from '../../engine/cluster.js';
+import type { Identities } from '../../dataplane/identity.js';
 import { nodeIp } from '../../lab/names.js';
 import { join } from 'node:path';
 import { stringHash } from '../../dataplane/hash.js';
 import { proxyFiles, readJson, writeJsonAtomic } from './files.js';
-import { proxyRules } from '../../dataplane/dns-rules.js';
+import { proxyRules, ProxyRulesMemo } from '../../dataplane/dns-rules.js';
 import { isProxyRules, type ProxyRules } from '../rules.js';
 
 /**
@@ -22,6 +24,7 @@ export class DnsRedirectStep {
   private last: ProxyRules | null;
   private readonly file: string;
   private readonly appliedFile: string;
+  private readonly memo = new ProxyRulesMemo();
 
   constructor(stateDir: string, private readonly node: string) {
     this.file = proxyFiles(stateDir, node).rules;
@@ -39,8 +42,12 @@ export class DnsRedirectStep {
     this.appliedKey = tableExists && typeof k?.key === 'string' ? k.key : null;
   }
 
-  extend(plan: Plan<Ruleset, NftJson>, engine: Engine, desired: { revision: number; enforcement: 'podwall' | 'none' }): Plan<Ruleset, NftJson> {
-    const rules = proxyRules(engine, { node: this.node, revision: desired.revision, enforcement: desired.enforcement, prev: this.last });
+  extend(plan: Plan<Ruleset, NftJson>, engine: Engine, desired: { revision: number; enforcement: 'podwall' | 'none' }, ids?: Identities): Plan<Ruleset, NftJson> {
+    const keys = ids ? new Map(ids.list.map((i) => [i.id, i.key])) : null;
+    const classOf = ids && keys ? (pod: PodInfo) => keys.get(ids.ofPod.get(pod.id) ?? -1) : undefined;
+    const rules = proxyRules(engine, {
+      node: this.node, revision: desired.revision, enforcement: desired.enforcement, prev: this.last, ...(classOf ? { classOf, memo: this.memo } : {}),
+    });
     const content = JSON.stringify({ ...rules, revision: 0 });
     if (content !== this.written) {
       writeJsonAtomic(this.file, rules);
