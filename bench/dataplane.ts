@@ -26,6 +26,7 @@
 import { compile, compileDetailed, type Compiled } from '../src/dataplane/compile.js';
 import { createExecutor } from '../src/dataplane/nft/executor.js';
 import { render, stringify } from '../src/dataplane/nft/render.js';
+import { shardSetDirection } from '../src/dataplane/shards.js';
 import { elementCounts, FAMILY, rule, TABLE, type Component, type Element, type NamedSet, type Ruleset } from '../src/dataplane/ruleset.js';
 import { buildEngine } from '../src/engine/engine.js';
 import { podEndpoint } from '../src/engine/endpoint.js';
@@ -68,7 +69,7 @@ function diagnostic(cfg: Config, c: Compiled, client: string, server: string): R
   const t = c.ruleset.tables[0]!;
   const sets = t.sets.map((s): NamedSet => {
     if (cfg === 'b_open' && (s.name === 'egress_open' || s.name === 'ingress_open')) return { ...s, elements: [{ key: [s.name === 'egress_open' ? cid : sid] }] };
-    if (cfg === 'b_tiny' && (s.name === 'egress' || s.name === 'ingress')) return { ...s, elements: s.elements.filter(flow) };
+    if (cfg === 'b_tiny' && shardSetDirection(s.name)) return { ...s, elements: s.elements.filter(flow) };
     return s;
   });
   return { tables: [{ ...t, sets }] };

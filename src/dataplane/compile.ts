@@ -7,6 +7,8 @@ import { delta, incrementalSides, universeKey, type CompileMemo } from './increm
 import { portRanges, type ProtocolRanges } from './ports.js';
 import { component, FAMILY, rule, TABLE, type Chain, type Element, type Field, type NamedSet, type Rule, type Ruleset, type Table } from './ruleset.js';
 import { PROXY_PORTS } from './dns-redirect.js';
+import { SHARD_BLOCK_BITS, SHARD_COUNT, SHARD_MASK, shardChainName, shardElements, shardMapElements, shardMapName, shardSetDirection, shardSetName } from './shards.js';
+import type { Direction } from '../engine/policy.js';
 
 export const ENFORCEMENTS = ['podwall', 'none'] as const;
 export type Enforcement = (typeof ENFORCEMENTS)[number];
@@ -40,18 +42,33 @@ export interface Compiled {
   patched?: number;
 }
 
+/** The policy-allowed flows are in the shard sets `egress_<k>` and `ingress_<k>` (shards.ts). */
 export const SET_NAMES = {
-  ident: 'ident', localPods: 'local_pods', egress: 'egress', ingress: 'ingress',
+  ident: 'ident', localPods: 'local_pods',
   egressOpen: 'egress_open', ingressOpen: 'ingress_open', egressDeny: 'egress_deny', fqdn: 'fqdn', dnsProxy: 'dns_proxy',
 } as const;
-export const CHAIN_NAMES = { forward: 'forward', input: 'input', egress: 'egress_check', ingress: 'ingress_check' } as const;
+export const CHAIN_NAMES = {
+  forward: 'forward', input: 'input', egress: 'egress_check', ingress: 'ingress_check', egressRest: 'egress_rest', ingressRest: 'ingress_rest',
+} as const;
 
 const FLOW: readonly Field[] = ['meta mark', 'ct mark', 'meta l4proto', 'th dport'];
 const FQDN_FLOW: readonly Field[] = ['ip saddr', 'ip daddr', 'meta l4proto', 'th dport'];
 /** nft's `filter` priority. */
 const FILTER = 0;
 
-function sets(ids: Identities | null, egress: readonly Element[], ingress: readonly Element[], open: { egress: number[]; ingress: number[] }, egressDeny: readonly Element[] = []): NamedSet[] {
+type Shards = readonly (readonly Element[])[];
+const NO_SHARDS: Shards = Array.from({ length: SHARD_COUNT }, () => []);
+
+/** The shard sets and the verdict map to their chains (empty with enforcement `none`, which has no such chains). */
+function shardSets(dir: Direction, shards: Shards, enforcing: boolean): NamedSet[] {
+  const flow = ['mark', 'mark', 'inet_proto', 'inet_service'] as const;
+  return [
+    { name: shardMapName(dir), type: ['mark'], map: 'verdict', flags: [], elements: enforcing ? shardMapElements(dir) : [] },
+    ...shards.map((elements, k): NamedSet => ({ name: shardSetName(dir, k), type: flow, flags: ['interval'], elements })),
+  ];
+}
+
+function sets(ids: Identities | null, egress: Shards, ingress: Shards, open: { egress: number[]; ingress: number[] }, egressDeny: readonly Element[] = []): NamedSet[] {
   const flow = ['mark', 'mark', 'inet_proto', 'inet_service'] as const;
   return [
     {
@@ -59,8 +76,8 @@ function sets(ids: Identities | null, egress: readonly Element[], ingress: reado
       elements: (ids?.intervals ?? []).map((i) => ({ key: [component(i.from, i.to)], value: i.id })),
     },
     { name: SET_NAMES.localPods, type: ['ipv4_addr'], flags: ['interval'], elements: runs(ids?.localPodIps ?? []) },
-    { name: SET_NAMES.egress, type: flow, flags: ['interval'], elements: egress },
-    { name: SET_NAMES.ingress, type: flow, flags: ['interval'], elements: ingress },
+    ...shardSets('egress', egress, ids !== null),
+    ...shardSets('ingress', ingress, ids !== null),
     { name: SET_NAMES.egressOpen, type: ['mark'], flags: ['interval'], elements: runs(open.egress) },
     { name: SET_NAMES.ingressOpen, type: ['mark'], flags: ['interval'], elements: runs(open.ingress) },
     { name: SET_NAMES.egressDeny, type: flow, flags: ['interval'], elements: egressDeny },
@@ -105,7 +122,12 @@ function enforcingChains(ids: Identities): Chain[] {
     name: CHAIN_NAMES.egress,
     rules: [
       rule('source pod not isolated for egress', [{ type: 'lookup', fields: ['meta mark'], set: SET_NAMES.egressOpen }], { type: 'return' }),
-      rule('egress allowed by policy', [{ type: 'lookup', fields: FLOW, set: SET_NAMES.egress }], { type: 'return' }),
+      rule('to the shard of the source\'s identity', [], { type: 'vmap', field: 'meta mark', shift: SHARD_BLOCK_BITS, mask: SHARD_MASK, map: shardMapName('egress') }),
+    ],
+  };
+  const egressRest: Chain = {
+    name: CHAIN_NAMES.egressRest,
+    rules: [
       rule('explicit egress deny: before toFQDNs addresses, which the DNS proxy adds unaware of denies', [{ type: 'lookup', fields: FLOW, set: SET_NAMES.egressDeny }], { type: 'drop' }),
       rule('egress to an address the DNS proxy learned for the pod (toFQDNs)', [{ type: 'lookup', fields: FQDN_FLOW, set: SET_NAMES.fqdn }], { type: 'return' }),
       rule('egress default deny', [], { type: 'drop' }),
@@ -115,11 +137,18 @@ function enforcingChains(ids: Identities): Chain[] {
     name: CHAIN_NAMES.ingress,
     rules: [
       rule('destination pod not isolated for ingress', [{ type: 'lookup', fields: ['ct mark'], set: SET_NAMES.ingressOpen }], { type: 'return' }),
-      rule('ingress allowed by policy', [{ type: 'lookup', fields: FLOW, set: SET_NAMES.ingress }], { type: 'return' }),
-      rule('ingress default deny', [], { type: 'drop' }),
+      rule('to the shard of the destination\'s identity', [], { type: 'vmap', field: 'ct mark', shift: SHARD_BLOCK_BITS, mask: SHARD_MASK, map: shardMapName('ingress') }),
     ],
   };
-  return [forward, input, egress, ingress];
+  const ingressRest: Chain = { name: CHAIN_NAMES.ingressRest, rules: [rule('ingress default deny', [], { type: 'drop' })] };
+  const shardChains = (dir: Direction, rest: string): Chain[] => Array.from({ length: SHARD_COUNT }, (_, k) => ({
+    name: shardChainName(dir, k),
+    rules: [
+      rule(`${dir} allowed by policy`, [{ type: 'lookup', fields: FLOW, set: shardSetName(dir, k) }], { type: 'return' }),
+      rule(`not allowed by policy: the rest of the ${dir} check`, [], { type: 'goto', chain: rest }),
+    ],
+  }));
+  return [forward, input, egress, ingress, egressRest, ingressRest, ...shardChains('egress', CHAIN_NAMES.egressRest), ...shardChains('ingress', CHAIN_NAMES.ingressRest)];
 }
 
 function acceptingChains(): Chain[] {
@@ -147,7 +176,7 @@ export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled 
   const ids = identities(engine.cluster, engine.policies, { node: opts.node, podCidr: opts.podCidr, previous });
   const ranges = portRanges(engine.cluster, engine.policies);
   if (opts.enforcement === 'none') {
-    return { ids, ranges, ruleset: { tables: [{ family: FAMILY, name: TABLE, sets: sets(null, [], [], { egress: [], ingress: [] }), chains: acceptingChains() }] } };
+    return { ids, ranges, ruleset: { tables: [{ family: FAMILY, name: TABLE, sets: sets(null, NO_SHARDS, NO_SHARDS, { egress: [], ingress: [] }), chains: acceptingChains() }] } };
   }
   const universe = universeKey(engine, ids, ranges);
   const memo = prevCompiled?.memo?.universe === universe ? prevCompiled.memo : undefined;
@@ -160,18 +189,38 @@ export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled 
   const open = { egress: egress.tables.filter((t) => t.open).map((t) => t.subject), ingress: ingress.tables.filter((t) => t.open).map((t) => t.subject) };
   const groups = { egress: new Map<string, Element[]>(), ingress: new Map<string, Element[]>(), egressDeny: new Map<string, Element[]>() };
   const log = opts.flowLog === undefined ? DEFAULT_FLOW_LOG : opts.flowLog;
-  const chains = enforcingChains(ids);
+  const shards = {
+    egress: shardElements(rowElements(egress.rows, 'egress', memo?.groups.egress, groups.egress, SHARD_BLOCK_BITS), 'egress', memo?.shards.egress),
+    ingress: shardElements(rowElements(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress, SHARD_BLOCK_BITS), 'ingress', memo?.shards.ingress),
+  };
   const table: Table = {
     family: FAMILY, name: TABLE,
     sets: [
-      ...sets(ids, rowElements(egress.rows, 'egress', memo?.groups.egress, groups.egress), rowElements(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress), open,
-        rowElements(egressDeny.rows, 'egress', memo?.groups.egressDeny, groups.egressDeny)),
+      ...sets(ids, shards.egress, shards.ingress, open, rowElements(egressDeny.rows, 'egress', memo?.groups.egressDeny, groups.egressDeny)),
       ...(log ? flowLogSets(log) : []),
     ],
-    chains: log ? withFlowLog(chains, log, { egress: CHAIN_NAMES.egress, ingress: CHAIN_NAMES.ingress, bases: [CHAIN_NAMES.forward, CHAIN_NAMES.input] }) : chains,
+    chains: chainsOf(ids, log),
   };
-  const next: CompileMemo = { universe, maxId: ids.maxId, policies: engine.policies, keys: new Map(ids.list.map((i) => [i.id, i.key])), sides: { egress: egress.entries, ingress: ingress.entries, egressDeny: egressDeny.entries }, groups };
+  const next: CompileMemo = {
+    universe, maxId: ids.maxId, policies: engine.policies, keys: new Map(ids.list.map((i) => [i.id, i.key])),
+    sides: { egress: egress.entries, ingress: ingress.entries, egressDeny: egressDeny.entries }, groups, shards,
+  };
   return { ids, ranges, ruleset: { tables: [table] }, memo: next, recomputed: egress.recomputed + ingress.recomputed, patched: egress.patched + ingress.patched };
+}
+
+let lastChains: { key: string; chains: Chain[] } | null = null;
+
+/** The enforcing chains (with flow logging), the same objects while what they depend on is the same: building them hashes every rule. */
+function chainsOf(ids: Identities, log: FlowLogOptions | null): Chain[] {
+  const key = JSON.stringify([ids.podCidr.text, ids.hostId, log]);
+  if (lastChains?.key !== key) {
+    const chains = enforcingChains(ids);
+    lastChains = {
+      key,
+      chains: log ? withFlowLog(chains, log, { egress: CHAIN_NAMES.egressRest, ingress: CHAIN_NAMES.ingressRest, bases: [CHAIN_NAMES.forward, CHAIN_NAMES.input], allowSet: shardSetDirection }) : chains,
+    };
+  }
+  return lastChains.chains;
 }
 
 /** The ruleset of `compileDetailed`. */

@@ -91,14 +91,18 @@ export function subjectRow(table: SideTable, ranges: readonly ProtocolRanges[], 
  * found there is reused as is (the same objects, which lets `nft/diff.ts` skip it); every group of this
  * pass goes into `used`.
  */
-export function rowElements(rows: readonly SubjectRow[], dir: 'egress' | 'ingress', groups?: ReadonlyMap<string, Element[]>, used?: Map<string, Element[]>): Element[] {
+export function rowElements(
+  rows: readonly SubjectRow[], dir: 'egress' | 'ingress', groups?: ReadonlyMap<string, Element[]>, used?: Map<string, Element[]>, blockBits?: number,
+): Element[] {
+  // Runs of subjects stay within one block of 2^blockBits ids (one shard of shards.ts).
+  const sameBlock = (a: number, b: number) => blockBits === undefined || a >>> blockBits === b >>> blockBits;
   const closed = rows.filter((r) => !r.open);
   const out: Element[] = [];
   let same = groups !== undefined;
   for (let i = 0; i < closed.length;) {
     const row = closed[i]!;
     let j = i + 1;
-    while (j < closed.length && closed[j]!.subject === closed[j - 1]!.subject + 1 && closed[j]!.tailsKey === row.tailsKey) j++;
+    while (j < closed.length && closed[j]!.subject === closed[j - 1]!.subject + 1 && closed[j]!.tailsKey === row.tailsKey && sameBlock(closed[j]!.subject, row.subject)) j++;
     const subject = component(row.subject, closed[j - 1]!.subject);
     const gkey = `${row.subject}-${closed[j - 1]!.subject}|${row.tailsKey}`;
     let group = groups?.get(gkey);

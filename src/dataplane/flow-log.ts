@@ -78,30 +78,36 @@ export function decisionOf(prefix: string): DecisionCode | null {
   return Object.hasOwn(DECISIONS, code) ? (code as DecisionCode) : null;
 }
 
-/** The chains whose rules decide: the egress and ingress checks, and the base chains' fail-closed drops. */
+/** The chains whose rules decide: the rest of the egress and ingress checks, and the base chains' fail-closed drops. */
 export interface FlowLogChains {
+  /** Chains whose drop without a lookup is the egress (E3) or ingress (I3) default deny. */
   egress: string;
   ingress: string;
   bases: readonly string[];
+  /** The direction whose policy-allowed flows a set holds, or null. */
+  allowSet(set: string): 'egress' | 'ingress' | null;
 }
 
-const looksUp = (r: Rule, set: string) => r.match.some((m) => m.type === 'lookup' && m.set === set);
 const prefixOn = (r: Rule, field: 'ip saddr' | 'ip daddr') => r.match.some((m) => m.type === 'prefix' && m.field === field);
 
 /** Which decision a rule of the enforcing chains makes, or null for a rule that decides nothing. */
 export function classify(chain: string, r: Rule, names: FlowLogChains): DecisionCode | null {
   const v = r.verdict?.type;
-  if (chain === names.egress) {
-    if (v === 'return' && looksUp(r, 'egress_open')) return 'E0';
-    if (v === 'return' && looksUp(r, 'egress')) return 'E1';
-    if (v === 'return' && looksUp(r, 'fqdn')) return 'E2';
-    if (v === 'drop' && looksUp(r, 'egress_deny')) return 'E4';
-    if (v === 'drop') return 'E3';
-  } else if (chain === names.ingress) {
-    if (v === 'return' && looksUp(r, 'ingress_open')) return 'I0';
-    if (v === 'return' && looksUp(r, 'ingress')) return 'I1';
-    if (v === 'drop') return 'I3';
-  } else if (names.bases.includes(chain) && v === 'drop') {
+  const lookup = r.match.find((m) => m.type === 'lookup');
+  const set = lookup?.type === 'lookup' ? lookup.set : null;
+  if (v === 'return' && set !== null) {
+    if (set === 'egress_open') return 'E0';
+    if (set === 'ingress_open') return 'I0';
+    if (set === 'fqdn') return 'E2';
+    const dir = names.allowSet(set);
+    if (dir) return dir === 'egress' ? 'E1' : 'I1';
+    return null;
+  }
+  if (v !== 'drop') return null;
+  if (set === 'egress_deny') return 'E4';
+  if (chain === names.egress && set === null) return 'E3';
+  if (chain === names.ingress && set === null) return 'I3';
+  if (names.bases.includes(chain)) {
     if (prefixOn(r, 'ip saddr')) return 'U0';
     if (prefixOn(r, 'ip daddr')) return 'U1';
   }
@@ -142,7 +148,7 @@ function logChain(code: DecisionCode, text: string, verdict: Rule['verdict'], o:
  * which logs (or meters) and decides: one set lookup per decision. `names` are the egress and ingress check chains.
  *
  * @example
- * const chains = withFlowLog(enforcingChains(ids), DEFAULT_FLOW_LOG, { egress: 'egress_check', ingress: 'ingress_check', bases: ['forward', 'input'] });
+ * const chains = withFlowLog(enforcingChains(ids), DEFAULT_FLOW_LOG, { egress: 'egress_rest', ingress: 'ingress_rest', bases: ['forward', 'input'], allowSet: shardSetDirection });
  */
 export function withFlowLog(chains: readonly Chain[], o: FlowLogOptions, names: FlowLogChains): Chain[] {
   const logChains = new Map<DecisionCode, Chain>();

@@ -44,6 +44,8 @@ export interface CompileMemo {
   keys: Map<number, string>;
   sides: Record<SideName, Map<number, SubjectEntry>>;
   groups: Record<SideName, Map<string, Element[]>>;
+  /** The egress and ingress elements by shard (shards.ts). */
+  shards: Record<Direction, readonly (readonly Element[])[]>;
 }
 
 /** Everything that changes how all peers and subjects are seen at once. */

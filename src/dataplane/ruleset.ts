@@ -22,6 +22,8 @@ export interface Element {
   key: readonly Component[];
   /** Data of a map element. */
   value?: number;
+  /** Data of a verdict map element: `goto <chain>`. */
+  goto?: string;
   /** Seconds, for sets with the timeout flag. */
   timeout?: number;
 }
@@ -30,8 +32,8 @@ export interface NamedSet {
   name: string;
   /** Concatenated key type: one entry per field. */
   type: readonly KeyType[];
-  /** Set for a map: the data type. */
-  map?: KeyType;
+  /** Set for a map: the data type (`verdict`: a verdict map, its elements `goto` chains). */
+  map?: KeyType | 'verdict';
   flags: readonly SetFlag[];
   elements: readonly Element[];
   /** Elements written by someone else (the DNS proxy fills `fqdn`, the kernel a meter's set): diffs leave them alone. */
@@ -75,7 +77,10 @@ export type Statement =
   | { type: 'meter-over'; set: string; fields: readonly Field[]; rate: number; burst: number };
 
 /** `goto`: continue in `chain` and do not come back; its `return` (or end) returns from the calling chain. */
-export type Verdict = { type: 'accept' } | { type: 'drop' } | { type: 'return' } | { type: 'jump' | 'goto'; chain: string };
+export type Verdict =
+  | { type: 'accept' } | { type: 'drop' } | { type: 'return' } | { type: 'jump' | 'goto'; chain: string }
+  /** `meta mark >> 4 & 0x3f vmap @map`: the verdict the verdict map gives for the field's bits; no element, no verdict. */
+  | { type: 'vmap'; field: MarkField; shift: number; mask: number; map: string };
 
 export interface Rule {
   match: readonly Match[];
@@ -163,10 +168,15 @@ export function elementKey(e: Element): string {
   return e.key.map((c) => (typeof c === 'number' ? `${c}` : `${c[0]}-${c[1]}`)).join('.');
 }
 
-/** Number of elements over all sets and maps, by name. */
+/** Number of elements over all sets and maps, by name; the shards of `egress` and `ingress` (shards.ts) under those names. */
 export function elementCounts(rs: Ruleset): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const t of rs.tables) for (const s of t.sets) out[s.name] = (out[s.name] ?? 0) + s.elements.length;
+  for (const t of rs.tables) {
+    for (const s of t.sets) {
+      const name = /^(egress|ingress)_\d+$/.test(s.name) ? s.name.replace(/_\d+$/, '') : s.name;
+      out[name] = (out[name] ?? 0) + s.elements.length;
+    }
+  }
   return out;
 }
 

@@ -101,7 +101,14 @@ function runChain(table: Table, chain: Chain, s: State, path: string[], depth: n
   for (const r of chain.rules) {
     if (!r.match.every((m) => matches(table, s, m))) continue;
     if (!run(table, s, r.statements ?? [])) continue;
-    const v = r.verdict;
+    let v = r.verdict;
+    if (v?.type === 'vmap') {
+      // No element for the key: no verdict, the next rule.
+      const key = (field(s, v.field)! >>> v.shift) & v.mask;
+      const e = lookup(table, v.map, [key]);
+      if (e?.goto === undefined) continue;
+      v = { type: 'goto', chain: e.goto };
+    }
     if (!v) continue;
     if (v.type === 'jump' || v.type === 'goto') {
       const target = table.chains.find((c) => c.name === v.chain);

@@ -5,6 +5,7 @@ import { portRanges } from '../../src/dataplane/ports.js';
 import { render, stringify } from '../../src/dataplane/nft/render.js';
 import { COMMENT_MAX_BYTES, cutBytes, ipv4Number, ruleComment, type Ruleset } from '../../src/dataplane/ruleset.js';
 import { simulate } from '../../src/dataplane/simulate.js';
+import { shardOf } from '../../src/dataplane/shards.js';
 import { buildEngine } from '../../src/engine/engine.js';
 import { engine } from '../support/engine-fixture.js';
 import { randomCluster } from '../support/random-cluster.js';
@@ -79,9 +80,14 @@ describe('compile', () => {
   const { ruleset: rs, ids } = compileDetailed(engine(SERVER_FROM_CLIENT), { node: 'node1', enforcement: 'podwall', podCidr: '10.0.0.0/16' });
 
   it('has the table shape of docs/lab.md', () => {
-    expect(table(rs).sets.map((s) => s.name)).toEqual(['ident', 'local_pods', 'egress', 'ingress', 'egress_open', 'ingress_open', 'egress_deny', 'fqdn', 'dns_proxy', 'flowlog_egress', 'flowlog_ingress']);
+    const shards = (dir: string, what: (k: number) => string) => [`${dir}_shards`, ...Array.from({ length: 64 }, (_, k) => what(k))];
+    expect(table(rs).sets.map((s) => s.name)).toEqual([
+      'ident', 'local_pods', ...shards('egress', (k) => `egress_${k}`), ...shards('ingress', (k) => `ingress_${k}`),
+      'egress_open', 'ingress_open', 'egress_deny', 'fqdn', 'dns_proxy', 'flowlog_egress', 'flowlog_ingress',
+    ]);
     expect(table(rs).chains.map((c) => `${c.name}:${c.hook ?? ''}`)).toEqual([
-      'forward:forward', 'input:input', 'egress_check:', 'ingress_check:',
+      'forward:forward', 'input:input', 'egress_check:', 'ingress_check:', 'egress_rest:', 'ingress_rest:',
+      ...Array.from({ length: 64 }, (_, k) => `egress_check_${k}:`), ...Array.from({ length: 64 }, (_, k) => `ingress_check_${k}:`),
       ...['E0', 'E1', 'E2', 'E3', 'E4', 'I0', 'I1', 'I3', 'U0', 'U1'].map((code) => `log_${code}:`),
     ]);
     for (const hook of ['forward', 'input']) {
@@ -94,7 +100,7 @@ describe('compile', () => {
   it('merges ports: b admits a on 80 (named http) and 8000-8080 only', () => {
     const a = ids.ofPod.get('x/a')!;
     const b = ids.ofPod.get('x/b')!;
-    expect(set(rs, 'ingress').elements.filter((e) => e.key[0] === a && e.key[1] === b)).toEqual([
+    expect(set(rs, `ingress_${shardOf(b)}`).elements.filter((e) => e.key[0] === a && e.key[1] === b)).toEqual([
       { key: [a, b, 6, 80] }, { key: [a, b, 6, [8000, 8080]] },
     ]);
     expect(set(rs, 'ingress_open').elements.some((e) => e.key[0] === b)).toBe(false);
@@ -119,7 +125,7 @@ describe('compile', () => {
     expect(simulate(rs, 'forward', { ...p, saddr: '10.0.1.11', daddr: '10.0.1.2', ct: 'new' }).verdict).toBe('drop');
     expect(simulate(rs, 'forward', { ...p, saddr: '10.0.1.11', daddr: '10.0.1.2', ct: 'established' }).verdict).toBe('accept');
     const r = simulate(rs, 'forward', { ...p, saddr: '10.0.1.1', daddr: '10.0.1.2', ct: 'new' });
-    expect(r).toMatchObject({ verdict: 'accept', path: ['forward', 'egress_check', 'log_E0', 'ingress_check', 'log_I1'] });
+    expect(r).toMatchObject({ verdict: 'accept', path: ['forward', 'egress_check', 'log_E0', 'ingress_check', `ingress_check_${shardOf(ids.ofPod.get('x/b')!)}`, 'log_I1'] });
   });
 
   it('with enforcement none only accepts', () => {

@@ -6,7 +6,7 @@ import { repoRoot } from '../support/conformance-dir.js';
 // The dataplane's pure core (STYLE.md §1, §7): no node:* module at all, no process, no clock, no console,
 // and imports only from the pure folders or other pure dataplane files.
 const PURE = [
-  'ruleset.ts', 'hash.ts', 'identity.ts', 'allocate.ts', 'ports.ts', 'sides.ts', 'elements.ts', 'incremental.ts', 'compile.ts', 'flow-log.ts', 'simulate.ts', 'nft/render.ts', 'nft/diff.ts', 'nft/replace.ts', 'dns-redirect.ts', 'dns-rules.ts',
+  'ruleset.ts', 'hash.ts', 'identity.ts', 'allocate.ts', 'ports.ts', 'sides.ts', 'shards.ts', 'elements.ts', 'incremental.ts', 'compile.ts', 'flow-log.ts', 'simulate.ts', 'nft/render.ts', 'nft/diff.ts', 'nft/replace.ts', 'dns-redirect.ts', 'dns-rules.ts',
 ].map((f) => `src/dataplane/${f}`);
 const INWARD = ['src/shared/', 'src/api/', 'src/fqdn/', 'src/engine/'];
 

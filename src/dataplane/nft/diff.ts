@@ -90,11 +90,11 @@ function elementChanges(prev: NamedSet, next: NamedSet): { del: Element[]; add: 
   const add: Element[] = [];
   for (const [k, e] of before) {
     const n = after.get(k);
-    if (!n || n.value !== e.value) del.push(e);
+    if (!n || n.value !== e.value || n.goto !== e.goto) del.push(e);
   }
   for (const [k, e] of after) {
     const p = before.get(k);
-    if (!p || p.value !== e.value) add.push(e);
+    if (!p || p.value !== e.value || p.goto !== e.goto) add.push(e);
   }
   return { del, add };
 }

@@ -64,6 +64,10 @@ function elem1(set: NamedSet, e: Element, withValue: boolean): unknown {
   let key = parts.length === 1 ? parts[0] : { concat: parts };
   if (e.timeout !== undefined) key = { elem: { val: key, timeout: e.timeout } };
   if (!set.map || !withValue) return key;
+  if (set.map === 'verdict') {
+    if (e.goto === undefined) throw new InternalError(`verdict map element of @${set.name} without a chain`);
+    return [key, { goto: { target: e.goto } }];
+  }
   if (e.value === undefined) throw new InternalError(`map element of @${set.name} without a value`);
   return [key, value(set.map, e.value)];
 }
@@ -145,6 +149,11 @@ function mangleExpr(s: Extract<Statement, { type: 'set' }>): unknown {
 }
 
 function verdictExpr(v: Verdict): unknown {
+  if (v.type === 'vmap') {
+    if (!(v.shift >= 0 && v.shift < 32 && v.mask > 0 && v.mask <= 0xffffffff)) throw new InternalError(`invalid vmap key ${v.shift}/${v.mask}`);
+    const shifted = v.shift > 0 ? { '>>': [FIELD_EXPR[v.field], v.shift] } : FIELD_EXPR[v.field];
+    return { vmap: { key: { '&': [shifted, v.mask] }, data: `@${v.map}` } };
+  }
   return v.type === 'jump' || v.type === 'goto' ? { [v.type]: { target: v.chain } } : { [v.type]: null };
 }
 
@@ -219,7 +228,7 @@ function parseComp(type: KeyType, v: unknown): Component {
   return parseValue(type, v);
 }
 
-function parseElem(type: readonly KeyType[], map: KeyType | undefined, raw: unknown): Element {
+function parseElem(type: readonly KeyType[], map: KeyType | 'verdict' | undefined, raw: unknown): Element {
   let key = raw;
   let data: unknown;
   if (map && Array.isArray(raw)) [key, data] = raw;
@@ -232,7 +241,7 @@ function parseElem(type: readonly KeyType[], map: KeyType | undefined, raw: unkn
   const parts = type.length > 1 ? (key as { concat: unknown[] }).concat : [key];
   return {
     key: parts.map((p, i) => parseComp(type[i]!, p)),
-    ...(map ? { value: parseValue(map, data) } : {}),
+    ...(map === 'verdict' ? { goto: String((data as { goto?: { target?: unknown } }).goto?.target) } : map ? { value: parseValue(map, data) } : {}),
     ...(timeout !== undefined ? { timeout } : {}),
   };
 }
@@ -252,7 +261,7 @@ export function parseListing(listing: unknown, name = TABLE): Ruleset | null {
     const s = (item.set ?? item.map) as Raw | undefined;
     if (s && mine(s)) {
       const type = (Array.isArray(s.type) ? s.type : [s.type]) as KeyType[];
-      const map = s.map as KeyType | undefined;
+      const map = s.map as KeyType | 'verdict' | undefined;
       sets.push({
         // nft lists `dynamic` for sets that rules update, but does not accept it as input: the AST leaves it out.
         name: String(s.name), type, ...(map ? { map } : {}), flags: ((s.flags as string[] | undefined) ?? []).filter((f): f is SetFlag => f !== 'dynamic'),

@@ -7,8 +7,8 @@ const where = (t: Pick<Table, 'family' | 'name'>) => ({ family: t.family, table:
 /**
  * A whole-table replace that keeps the elements of external sets (the DNS proxy's `fqdn`: IPs a pod
  * may reach because of a lookup it made; a replace that dropped them would cut every pod off the names
- * it resolved until their next lookup). One transaction: flush every rule, delete the chains and the
- * other sets of `prev` (what the kernel holds), then add everything of `next` but the kept sets. When
+ * it resolved until their next lookup). One transaction: flush every rule, delete the other sets and then
+ * the chains of `prev` (what the kernel holds), then add everything of `next` but the kept sets. When
  * no set can be kept (no `prev` table, or the set's type changed), the plain replace of `render`.
  */
 export function renderReplace(prev: Ruleset | null, next: Ruleset): NftJson {
@@ -22,8 +22,9 @@ export function renderReplace(prev: Ruleset | null, next: Ruleset): NftJson {
     }
     const id = { family: t.family, name: t.name };
     nftables.push({ add: { table: id } }, { flush: { table: id } });
-    for (const c of p.chains) nftables.push({ delete: { chain: { ...where(t), name: c.name } } });
+    // Sets first: a verdict map's elements hold references to the chains they go to (EBUSY otherwise).
     for (const s of p.sets) if (!kept.has(s.name)) nftables.push({ delete: { [s.map ? 'map' : 'set']: { ...where(t), name: s.name } } });
+    for (const c of p.chains) nftables.push({ delete: { chain: { ...where(t), name: c.name } } });
     const rest: Table = { ...t, sets: t.sets.filter((s) => !kept.has(s.name)) };
     // renderTable's `add table` is harmless; its sets, chains, rules and elements are what is new.
     nftables.push(...renderTable(rest).slice(1));
