@@ -1,13 +1,14 @@
 import type { Engine } from '../engine/engine.js';
 import { identMap } from './allocate.js';
-import { rowElements, runs } from './elements.js';
+import { rowElements, rowGroups, runs } from './elements.js';
 import { DEFAULT_FLOW_LOG, flowLogSets, withFlowLog, type FlowLogOptions } from './flow-log.js';
 import { identities, type Identities } from './identity.js';
 import { delta, incrementalSides, universeKey, type CompileMemo } from './incremental.js';
+import { sideContext } from './sides.js';
 import { portRanges, type ProtocolRanges } from './ports.js';
 import { component, FAMILY, rule, TABLE, type Chain, type Element, type Field, type NamedSet, type Rule, type Ruleset, type Table } from './ruleset.js';
 import { PROXY_PORTS } from './dns-redirect.js';
-import { SHARD_BLOCK_BITS, SHARD_COUNT, SHARD_MASK, shardChainName, shardElements, shardMapElements, shardMapName, shardSetDirection, shardSetName } from './shards.js';
+import { SHARD_BLOCK_BITS, SHARD_COUNT, SHARD_MASK, shardChainName, shardGroups, shardMapElements, shardMapName, shardSetDirection, shardSetName } from './shards.js';
 import type { Direction } from '../engine/policy.js';
 
 export const ENFORCEMENTS = ['podwall', 'none'] as const;
@@ -181,22 +182,24 @@ export function compileDetailed(engine: Engine, opts: CompileOptions): Compiled 
   const universe = universeKey(engine, ids, ranges);
   const memo = prevCompiled?.memo?.universe === universe ? prevCompiled.memo : undefined;
   const changed = memo ? delta(engine, ids, memo) : null;
-  const egress = incrementalSides(engine, ids, ranges, 'egress', memo?.sides.egress ?? null, changed);
-  const ingress = incrementalSides(engine, ids, ranges, 'ingress', memo?.sides.ingress ?? null, changed);
+  // One context for all three: peer bits do not depend on the direction.
+  const ctx = sideContext(engine, ids, ranges);
+  const egress = incrementalSides(engine, ids, ranges, 'egress', memo?.sides.egress ?? null, changed, 'allowed', ctx);
+  const ingress = incrementalSides(engine, ids, ranges, 'ingress', memo?.sides.ingress ?? null, changed, 'allowed', ctx);
   // What explicit egress deny rules refuse, for `egress_deny`: the `egress` set has denies subtracted already, but the DNS
   // proxy adds toFQDNs addresses unaware of denies, so this set is looked up before theirs (deny takes precedence, as in Cilium).
-  const egressDeny = incrementalSides(engine, ids, ranges, 'egress', memo?.sides.egressDeny ?? null, changed, 'denied');
+  const egressDeny = incrementalSides(engine, ids, ranges, 'egress', memo?.sides.egressDeny ?? null, changed, 'denied', ctx);
   const open = { egress: egress.tables.filter((t) => t.open).map((t) => t.subject), ingress: ingress.tables.filter((t) => t.open).map((t) => t.subject) };
   const groups = { egress: new Map<string, Element[]>(), ingress: new Map<string, Element[]>(), egressDeny: new Map<string, Element[]>() };
   const log = opts.flowLog === undefined ? DEFAULT_FLOW_LOG : opts.flowLog;
   const shards = {
-    egress: shardElements(rowElements(egress.rows, 'egress', memo?.groups.egress, groups.egress, SHARD_BLOCK_BITS), 'egress', memo?.shards.egress),
-    ingress: shardElements(rowElements(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress, SHARD_BLOCK_BITS), 'ingress', memo?.shards.ingress),
+    egress: shardGroups(rowGroups(egress.rows, 'egress', memo?.groups.egress, groups.egress, SHARD_BLOCK_BITS), memo?.shards.egress),
+    ingress: shardGroups(rowGroups(ingress.rows, 'ingress', memo?.groups.ingress, groups.ingress, SHARD_BLOCK_BITS), memo?.shards.ingress),
   };
   const table: Table = {
     family: FAMILY, name: TABLE,
     sets: [
-      ...sets(ids, shards.egress, shards.ingress, open, rowElements(egressDeny.rows, 'egress', memo?.groups.egressDeny, groups.egressDeny)),
+      ...sets(ids, shards.egress.elements, shards.ingress.elements, open, rowElements(egressDeny.rows, 'egress', memo?.groups.egressDeny, groups.egressDeny)),
       ...(log ? flowLogSets(log) : []),
     ],
     chains: chainsOf(ids, log),

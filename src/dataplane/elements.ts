@@ -83,31 +83,40 @@ export function subjectRow(table: SideTable, ranges: readonly ProtocolRanges[], 
   return { subject: table.subject, open: table.open, tails, tailsKey: JSON.stringify(tails) };
 }
 
+/** Subjects with the same flows, as one run of ids, and their elements. */
+export interface Group {
+  /** The run's ids and its flows' text: equal keys, equal elements. */
+  key: string;
+  /** The run's first subject id. */
+  subject: number;
+  elements: Element[];
+  /** Taken from the earlier pass's groups (the same objects). */
+  reused: boolean;
+}
+
 /**
- * The `egress`/`ingress` set elements: subject . peer . protocol . ports at egress, peer . subject .
- * protocol . ports at ingress (always source first). Open subjects get none (they are in the open set);
- * consecutive subjects with identical tails share one element. Ordered by subject group, then sorted
- * within the group. `groups` (optional) maps a group's text to its elements of an earlier pass: a group
- * found there is reused as is (the same objects, which lets `nft/diff.ts` skip it); every group of this
- * pass goes into `used`.
+ * The `egress`/`ingress` set elements by group: subject . peer . protocol . ports at egress, peer .
+ * subject . protocol . ports at ingress (always source first). Open subjects get none (they are in the
+ * open set); consecutive subjects with identical tails share one element, within blocks of
+ * 2^blockBits ids when given. Sorted within the group. `groups` (optional) maps a group's key to its
+ * elements of an earlier pass: a group found there is reused as is (the same objects, which lets
+ * `nft/diff.ts` skip it); every group of this pass goes into `used`.
  */
-export function rowElements(
+export function rowGroups(
   rows: readonly SubjectRow[], dir: 'egress' | 'ingress', groups?: ReadonlyMap<string, Element[]>, used?: Map<string, Element[]>, blockBits?: number,
-): Element[] {
-  // Runs of subjects stay within one block of 2^blockBits ids (one shard of shards.ts).
+): Group[] {
   const sameBlock = (a: number, b: number) => blockBits === undefined || a >>> blockBits === b >>> blockBits;
   const closed = rows.filter((r) => !r.open);
-  const out: Element[] = [];
-  let same = groups !== undefined;
+  const out: Group[] = [];
   for (let i = 0; i < closed.length;) {
     const row = closed[i]!;
     let j = i + 1;
     while (j < closed.length && closed[j]!.subject === closed[j - 1]!.subject + 1 && closed[j]!.tailsKey === row.tailsKey && sameBlock(closed[j]!.subject, row.subject)) j++;
     const subject = component(row.subject, closed[j - 1]!.subject);
-    const gkey = `${row.subject}-${closed[j - 1]!.subject}|${row.tailsKey}`;
-    let group = groups?.get(gkey);
+    const key = `${row.subject}-${closed[j - 1]!.subject}|${row.tailsKey}`;
+    let group = groups?.get(key);
+    const reused = group !== undefined;
     if (!group) {
-      same = false;
       group = [];
       for (const [pf, pt, proto, portFrom, portTo] of row.tails) {
         const peer = component(pf, pt);
@@ -116,14 +125,21 @@ export function rowElements(
       }
       sortElements(group);
     }
-    used?.set(gkey, group);
-    for (const e of group) out.push(e);
+    used?.set(key, group);
+    out.push({ key, subject: row.subject, elements: group, reused });
     i = j;
   }
+  return out;
+}
+
+/** `rowGroups`' elements in one list, ordered by group; the earlier pass's array itself when every group is as it was. */
+export function rowElements(rows: readonly SubjectRow[], dir: 'egress' | 'ingress', groups?: ReadonlyMap<string, Element[]>, used?: Map<string, Element[]>): Element[] {
+  const list = rowGroups(rows, dir, groups, used);
+  const out = list.flatMap((g) => g.elements);
   // Every group as before, in the same order: the previous pass's array itself (nft/diff.ts skips it whole).
   const last = groups ? lastArray.get(groups) : undefined;
-  if (same && last && used && used.size === groups!.size && last.length === out.length) {
-    if (used) lastArray.set(used, last);
+  if (groups && list.every((g) => g.reused) && last && used && used.size === groups.size && last.length === out.length) {
+    lastArray.set(used, last);
     return last;
   }
   if (used) lastArray.set(used, out);

@@ -22,8 +22,9 @@ import { subjectRow, type SubjectRow } from './elements.js';
 import type { Identities, Identity } from './identity.js';
 import type { ProtocolRanges } from './ports.js';
 import type { Element } from './ruleset.js';
+import type { ShardMemo } from './shards.js';
 import { BitSet } from '../engine/bitset.js';
-import { isLocalPod, sideContext, subjectTable, subjectView, type SideTable, type SubjectView, type TableKind } from './sides.js';
+import { isLocalPod, sideContext, subjectTable, subjectView, type SideContext, type SideTable, type SubjectView, type TableKind } from './sides.js';
 
 interface SubjectEntry {
   identKey: string;
@@ -45,7 +46,7 @@ export interface CompileMemo {
   sides: Record<SideName, Map<number, SubjectEntry>>;
   groups: Record<SideName, Map<string, Element[]>>;
   /** The egress and ingress elements by shard (shards.ts). */
-  shards: Record<Direction, readonly (readonly Element[])[]>;
+  shards: Record<Direction, ShardMemo>;
 }
 
 /** Everything that changes how all peers and subjects are seen at once. */
@@ -171,9 +172,9 @@ export function delta(engine: Engine, ids: Identities, memo: CompileMemo): Delta
 /** One direction's side tables (of `kind`) and rows, reusing `prev`'s where `d` cannot touch them (null: all new). */
 export function incrementalSides(
   engine: Engine, ids: Identities, ranges: readonly ProtocolRanges[], dir: Direction,
-  prev: Map<number, SubjectEntry> | null, d: Delta | null, kind: TableKind = 'allowed',
+  prev: Map<number, SubjectEntry> | null, d: Delta | null, kind: TableKind = 'allowed', shared?: SideContext,
 ): SidesResult {
-  const ctx = sideContext(engine, ids, ranges);
+  const ctx = shared ?? sideContext(engine, ids, ranges);
   const entries = new Map<number, SubjectEntry>();
   const tables: SideTable[] = [];
   const rows: SubjectRow[] = [];

@@ -139,9 +139,13 @@ export function sideContext(engine: Engine, ids: Identities, ranges: readonly Pr
   const n = ids.maxId + 1;
   const full = BitSet.full(n);
   full.clear(0);
+  // Built on first use: an incremental pass that recomputes no subject needs no peer bits.
+  let peers: PeerBits | undefined;
   return {
     engine, ids, ranges, n, full,
-    peers: new PeerBits(engine, only ? { ...ids, list: [...only] } : ids),
+    get peers() {
+      return (peers ??= new PeerBits(engine, only ? { ...ids, list: [...only] } : ids));
+    },
     named: new NamedPortBits(ids),
     nodes: ids.list.filter((i) => i.kind === 'host' || i.kind === 'remote'),
   };
