@@ -191,9 +191,24 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* terse(handle): listings leave out set elements (`nft -t`), so a listing of rules costs no element read-back. */
+static napi_value js_terse(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) { napi_throw_type_error(env, NULL, "terse(handle)"); return NULL; }
+  handle_t *h = get_handle(env, argv[0]);
+  if (!h) return NULL;
+  if (!h->ctx) { napi_throw_error(env, NULL, "nft handle is closed"); return NULL; }
+  if (h->busy) { napi_throw_error(env, NULL, "nft handle is busy"); return NULL; }
+  nft_ctx_output_set_flags(h->ctx, nft_ctx_output_get_flags(h->ctx) | NFT_CTX_OUTPUT_TERSE);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL },
+    { "terse", NULL, js_terse, NULL, NULL, NULL, napi_default, NULL },
     { "run", NULL, js_run, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
   };

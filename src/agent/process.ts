@@ -39,9 +39,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const file = statusPath(opts.stateDir, opts.node);
   const dns = new DnsRedirectStep(opts.stateDir, opts.node);
   // Flow events, their HTTP API and /metrics (src/flows): up before the first pass, so its status names the port.
-  // Their counter reads get an nft handle of their own: a listing reads every set element, and queued
-  // behind it on the same handle a reconcile's transaction would wait for it.
-  const queries: NftExecutor = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix) });
+  // Their counter reads get an nft handle of their own, terse (no set elements): queued behind a listing
+  // on the same handle, a reconcile's transaction would wait for it.
+  const queries: NftExecutor = createExecutor({ netns: nodeNetns(opts.node, ctx.prefix), terse: true });
   const flows = await startAgentFlows(opts.node, nodeNetns(opts.node, ctx.prefix), queries, { stateDir: opts.stateDir });
   const planner = new NodePlanner(opts.node);
   let last: StoreSnapshot | null = null;

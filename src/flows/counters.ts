@@ -37,11 +37,15 @@ export function countersOf(listing: unknown, into: KernelCounts): KernelCounts {
   return into;
 }
 
-/** Counters of the node's table, through read-only nft queries: they are all in the decisions' log chains (flow-log.ts). */
+const LOG_CHAINS = new Set((Object.keys(DECISIONS) as DecisionCode[]).map(logChainName));
+
+/**
+ * Counters of the node's table, from one read-only listing (terse: the query handle leaves set elements
+ * out): they are all in the decisions' log chains (flow-log.ts).
+ */
 export async function kernelCounts(query: (words: readonly string[]) => Promise<unknown | null>): Promise<KernelCounts> {
   const out: KernelCounts = { logged: 0, forwarded: 0, dropped: 0, suppressed: 0, suppressedDrops: 0 };
-  for (const chain of (Object.keys(DECISIONS) as DecisionCode[]).map(logChainName)) {
-    countersOf(await query(['list', 'chain', FAMILY, TABLE, chain]).catch(() => null), out);
-  }
-  return out;
+  const listing = (await query(['list', 'table', FAMILY, TABLE]).catch(() => null)) as { nftables?: Expr[] } | null;
+  const items = (listing?.nftables ?? []).filter((i) => LOG_CHAINS.has(String((i.rule as { chain?: unknown } | undefined)?.chain)));
+  return countersOf({ nftables: items }, out);
 }

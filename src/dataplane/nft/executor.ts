@@ -28,12 +28,20 @@ export interface ExecutorOptions {
   netns?: string;
   /** The table `list` reads; default `inet podwall`. */
   table?: { family: string; name: string };
+  /**
+   * Listings without set elements (`nft -t`): for reading rules and counters. nft 1.0.6 reads every
+   * element of the table into its cache for any listing; terse, a whole table's rules cost about what
+   * one chain costs otherwise (75 ms against 62 ms per chain at 12,000 elements).
+   */
+  terse?: boolean;
 }
 
 const ADDON = 'native/build/Release/podwall_nft.node';
 
 interface Addon {
   open(netnsPath?: string): unknown;
+  /** Listings without set elements; absent in an addon built before it (the caller falls back). */
+  terse?(handle: unknown): void;
   run(handle: unknown, text: string): Promise<{ rc: number; output: string; error: string }>;
   close(handle: unknown): void;
 }
@@ -82,6 +90,10 @@ const isMissing = (message: string) => /No such file or directory/.test(message)
 export function nativeExecutor(opts: ExecutorOptions = {}): NftExecutor {
   const lib = loadAddon();
   const handle = lib.open(opts.netns ? `/run/netns/${opts.netns}` : undefined);
+  if (opts.terse) {
+    if (!lib.terse) throw new Error('the libnftables addon predates terse listings: run scripts/setup.sh');
+    lib.terse(handle);
+  }
   const queue = serial();
   let closed = false;
   const run = (input: string) => {
@@ -159,7 +171,7 @@ export function processExecutor(opts: ExecutorOptions = {}): NftExecutor {
       return this.query(listCommand(opts));
     },
     async query(words) {
-      const args = ['-j', ...words];
+      const args = [...(opts.terse ? ['-t'] : []), '-j', ...words];
       const r = await queue(() => spawnNft(args, null, opts.netns));
       if (r.code !== 0) {
         if (isMissing(r.stderr)) return null;
