@@ -173,7 +173,25 @@ export interface IdentityOptions {
   previous?: readonly IpInterval[];
 }
 
+/** The last call's inputs and result: a pass that changed no pod, node or CIDR peer (a policy's ports or peers) gets the same ids. */
+let last: { pods: readonly PodInfo[]; nodes: readonly NodeInfo[]; context: string; previous?: readonly IpInterval[]; result: Identities } | null = null;
+
+const sameItems = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameIntervals = (a?: readonly IpInterval[], b?: readonly IpInterval[]) =>
+  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x.from === b[i]!.from && x.to === b[i]!.to && x.id === b[i]!.id));
+
 export function identities(cluster: Cluster, policies: readonly Policy[], opts: IdentityOptions): Identities {
+  // Everything the result depends on besides the pods and nodes (unchanged ones are the same objects, cluster.ts).
+  const context = JSON.stringify([opts.node, opts.podCidr ?? null, byPolicies(policies, cidrPeers), [...byPolicies(policies, referencedPortNames)].sort()]);
+  if (last && last.context === context && sameItems(last.pods, cluster.pods) && sameItems(last.nodes, cluster.nodes) && sameIntervals(last.previous, opts.previous)) {
+    return last.result;
+  }
+  const result = computeIdentities(cluster, policies, opts);
+  last = { pods: cluster.pods, nodes: cluster.nodes, context, ...(opts.previous ? { previous: opts.previous } : {}), result };
+  return result;
+}
+
+function computeIdentities(cluster: Cluster, policies: readonly Policy[], opts: IdentityOptions): Identities {
   const podCidr = parseCidr(opts.podCidr ?? DEFAULT_POD_CIDR);
   if (!podCidr || podCidr.family !== 4) throw new Error(`pod CIDR must be an IPv4 CIDR: ${opts.podCidr}`);
   const podCidrAddr = ipv4Number(podCidr.text.slice(0, podCidr.text.indexOf('/')))!;

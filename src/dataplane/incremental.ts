@@ -73,22 +73,27 @@ function admits(r: Rule, dir: Direction, protocol: Protocol, port: number, subje
  * The subject's table with the changed ids' columns decided afresh, from the rules whose peers match
  * them (`d.ruleHits`; a column no rule matches is `isolated ? 0 : 1`); `old` itself when none changed.
  */
-function patchColumns(d: Delta, ident: Identity, dir: Direction, entry: SubjectEntry, ranges: readonly ProtocolRanges[], full: BitSet, kind: TableKind): SideTable {
+function patchColumns(
+  d: Delta, ident: Identity, dir: Direction, entry: SubjectEntry, ranges: readonly ProtocolRanges[], full: BitSet, kind: TableKind, admitted: AdmitCache,
+): SideTable {
   const old = entry.table;
   const active = entry.policies.flatMap((p) => p.rules.filter((r) => r.direction === dir && d.ruleHits.has(r)));
+  // Per changed id, the rules whose peers match it, with their port conditions per range when those do not depend on the peer.
+  const columns = d.ids.map((id) => {
+    const peer = d.byId.get(id);
+    const rules = peer ? active.filter((r) => d.ruleHits.get(r)!.has(id)).map((r) => ({ r, table: admitTable(r, ranges, admitted) })) : [];
+    return { id, peer, rules };
+  });
   let allowed: BitSet[][] | null = null;
   ranges.forEach(({ protocol, ranges: list }, pi) => list.forEach(({ from: port }, ri) => {
     const before = old.allowed[pi]![ri]!;
-    for (const id of d.ids) {
+    for (const { id, peer, rules } of columns) {
       let allow = kind === 'allowed' && !entry.isolated;
       let deny = false;
-      const peer = d.byId.get(id);
-      if (peer) {
-        for (const r of active) {
-          if (!d.ruleHits.get(r)!.has(id) || !admits(r, dir, protocol, port, ident.rep, peer)) continue;
-          if (r.action === 'deny') deny = true;
-          else allow = true;
-        }
+      for (const { r, table } of rules) {
+        if (!(table ? table[pi]![ri]! : admits(r, dir, protocol, port, ident.rep, peer!))) continue;
+        if (r.action === 'deny') deny = true;
+        else allow = true;
       }
       const want = kind === 'denied' ? deny : allow && !deny;
       if (before.has(id) === want) continue;
@@ -102,6 +107,25 @@ function patchColumns(d: Delta, ident: Identity, dir: Direction, entry: SubjectE
   if (!allowed) return old;
   const open = kind === 'allowed' && (allowed as BitSet[][]).every((byRange) => byRange.every((b) => sameBits(b, full)));
   return { subject: old.subject, direction: dir, allowed, open };
+}
+
+/** Per rule, whether its port conditions admit each protocol's port ranges; null where that depends on the peer or the subject (named ports). */
+export type AdmitCache = Map<Rule, boolean[][] | null>;
+
+function admitTable(r: Rule, ranges: readonly ProtocolRanges[], cache: AdmitCache): boolean[][] | null {
+  let t = cache.get(r);
+  if (t === undefined) {
+    const ports = r.ports;
+    if (ports === null) t = ranges.map(({ ranges: list }) => list.map(() => true));
+    else if (ports.some((pm) => pm.name !== undefined && !pm.range)) t = null;
+    else {
+      // Without named ports, portMatches reads no endpoint.
+      const none: Endpoint = { kind: 'world', ip: '0.0.0.0', names: [] };
+      t = ranges.map(({ protocol, ranges: list }) => list.map(({ from: port }) => ports.some((pm) => portMatches(pm, port, protocol, none))));
+    }
+    cache.set(r, t);
+  }
+  return t;
 }
 
 function sameBits(a: BitSet, b: BitSet): boolean {
@@ -175,6 +199,7 @@ export function incrementalSides(
   prev: Map<number, SubjectEntry> | null, d: Delta | null, kind: TableKind = 'allowed', shared?: SideContext,
 ): SidesResult {
   const ctx = shared ?? sideContext(engine, ids, ranges);
+  const admitted: AdmitCache = new Map();
   const entries = new Map<number, SubjectEntry>();
   const tables: SideTable[] = [];
   const rows: SubjectRow[] = [];
@@ -197,7 +222,7 @@ export function incrementalSides(
         if (cols!.ids.length === 0) entry = old;
         else if (!old.policies.some((p) => d.hit.has(p)) && constantColumns(old.table, cols!.ids, kind === 'allowed' && !old.isolated)) entry = old;
         else {
-          const table = patchColumns(cols!, ident, dir, old, ranges, ctx.full, kind);
+          const table = patchColumns(cols!, ident, dir, old, ranges, ctx.full, kind, admitted);
           if (table === old.table) entry = old;
           else {
             patched++;

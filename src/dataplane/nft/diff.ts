@@ -29,9 +29,13 @@ export const REFILL_FACTOR = 30;
 const isPipapo = (s: NamedSet) => s.type.length > 1 && s.flags.includes('interval');
 const total = (rs: Ruleset) => rs.tables.reduce((n, t) => n + t.sets.reduce((m, s) => m + s.elements.length, 0), 0);
 
-/** A chain's content hash: its definition and its rules' comments, which carry each rule's content hash. */
+const chainHashes = new WeakMap<Chain, string>();
+
+/** A chain's content hash: its definition and its rules' comments, which carry each rule's content hash. Chains are never changed once made. */
 export function chainHash(c: Chain): string {
-  return stringHash(JSON.stringify([c.name, c.hook ?? null, c.priority ?? null, c.policy ?? null, c.rules.map((r) => r.comment)]), 16);
+  let h = chainHashes.get(c);
+  if (h === undefined) chainHashes.set(c, (h = stringHash(JSON.stringify([c.name, c.hook ?? null, c.priority ?? null, c.policy ?? null, c.rules.map((r) => r.comment)]), 16)));
+  return h;
 }
 
 function setShape(s: NamedSet): string {
