@@ -7,6 +7,7 @@
  *   apply   store write of `allow-client` (peer role=client ↔ role=nobody), as a plain `kubectl apply`
  *           that does not wait: write returned → verdict flipped
  *   label   store write of the client's label role=client ↔ role=idle: the same
+ *           (each after BENCH_WARMUP changes of its kind that are not counted, see WARMUP)
  *   cli     `podwall apply -f` / `podwall label` (they wait for the agents): process start → exit
  *   resync  an agent restarted with its rules in place, and with its table gone: start → converged;
  *           a full `render` replace of one node's table through the executor
@@ -15,7 +16,7 @@
  * in-process on the same state. Deterministic inputs, bounded (every wait has a deadline).
  * Progress on stderr; the last stdout line: `bench:apply p50_ms=… p99_ms=… … ratio=<50/p99>`.
  *
- * Run as root: `npm run bench:apply` (env: BENCH_CHANGES, BENCH_CLI_CHANGES).
+ * Run as root: `npm run bench:apply` (env: BENCH_CHANGES, BENCH_CLI_CHANGES, BENCH_WARMUP, BENCH_SAMPLES=file for every sample).
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,11 +40,17 @@ const envInt = (name: string, dflt: number) => {
 };
 const CHANGES = envInt('BENCH_CHANGES', 200);
 const CLI_CHANGES = envInt('BENCH_CLI_CHANGES', 20);
+/**
+ * Changes of each kind made before the measured ones, not counted (an even number: the flow ends allowed).
+ * The first changes after the agents start take 2-4 times as long (V8 compiles the incremental paths
+ * on first use, the initial state's garbage is collected): a steady-state figure needs them out.
+ */
+const WARMUP = envInt('BENCH_WARMUP', 20) & ~1;
 const PROBE_TIMEOUT_MS = 50;
 const NODES = ['node1', 'node2'];
 const AGENT_TIMEOUT_MS = 30_000;
 
-interface ChangeSample { latency: number; write: number; agents: number; pass: number | null; kind: string | null }
+interface ChangeSample { at: number; latency: number; write: number; agents: number; pass: number | null; kind: string | null }
 
 const clientKey = { kind: 'Pod' as const, namespace: BENCH_NS, name: CLIENT };
 
@@ -65,7 +72,7 @@ async function timeWrites(label: string, n: number, stateDir: string, prober: Pr
     const flip = await prober.settledFlip(t0, allowed, 5000);
     if (flip === null) throw new Error(`${label} #${i + 1}: the verdict never became ${allowed ? 'allowed' : 'denied'} (agents applied revision ${rev})`);
     const s: AgentStatus | null = readStatus(agentFiles(stateDir, 'node2').status);
-    samples.push({ latency: flip - t1, write: t1 - t0, agents: tA - t1, pass: s?.lastApplyMs ?? null, kind: s?.lastApplyKind ?? null });
+    samples.push({ at: t0, latency: flip - t1, write: t1 - t0, agents: tA - t1, pass: s?.lastApplyMs ?? null, kind: s?.lastApplyKind ?? null });
     if ((i + 1) % 25 === 0) say(`${label}: ${i + 1}/${n}, p50 ${median(samples.map((x) => x.latency)).toFixed(1)} ms; load ${loadText()}`);
   }
   return samples;
@@ -161,13 +168,17 @@ async function main(lab: BenchLab): Promise<number> {
     const agentPids = NODES.map((n) => readStatus(agentFiles(stateDir, n).status)?.pid ?? -1);
     const agentCpu = () => agentPids.map(cpuMs);
     const cpuPerChange = (before: number[], n: number) => agentCpu().map((c, i) => (c - before[i]!) / n);
+    const applyWarm = await timeWrites('apply warm-up', WARMUP, stateDir, prober, (allow) => store.apply([allowPolicy(allow ? CLIENT : 'nobody')]), true);
     let cpu0 = agentCpu();
     const applyWrites = await timeWrites('apply', CHANGES, stateDir, prober, (allow) => store.apply([allowPolicy(allow ? CLIENT : 'nobody')]), true);
     const applyCpu = cpuPerChange(cpu0, CHANGES);
     await restore();
+    const labelWarm = await timeWrites('label warm-up', WARMUP, stateDir, prober, (allow) => store.setLabels(clientKey, { role: allow ? CLIENT : 'idle' }, { overwrite: true }), true);
     cpu0 = agentCpu();
     const labelWrites = await timeWrites('label', CHANGES, stateDir, prober, (allow) => store.setLabels(clientKey, { role: allow ? CLIENT : 'idle' }, { overwrite: true }), true);
     const labelCpu = cpuPerChange(cpu0, CHANGES);
+    // Every sample (start time, latency, agent pass), for looking at the tail.
+    if (process.env.BENCH_SAMPLES) writeFileSync(process.env.BENCH_SAMPLES, `${JSON.stringify({ applyWarm, apply: applyWrites, labelWarm, label: labelWrites })}\n`);
     await restore();
     const files = { allow: join(stateDir, 'allow.json'), deny: join(stateDir, 'deny.json') };
     writeFileSync(files.allow, JSON.stringify(allowPolicy(CLIENT)));
@@ -211,6 +222,8 @@ async function main(lab: BenchLab): Promise<number> {
     out(`podwall apply-latency benchmark (node ${process.version}; ${pods} pods, ${cluster.policies} policies, 2 nodes; load average ${load0} at start, ${load1} at end)`);
     out(`  apply → verdict  p50 ${f1(a.p50)} ms, p99 ${f1(a.p99)} ms, min ${f1(a.min)} ms, max ${f1(a.max)} ms (${applyWrites.length} changes; the store write itself p50 ${f1(median(applyWrites.map((s) => s.write)))} ms)`);
     out(`  label → verdict  p50 ${f1(l.p50)} ms, p99 ${f1(l.p99)} ms, min ${f1(l.min)} ms, max ${f1(l.max)} ms (${labelWrites.length} changes; the store write itself p50 ${f1(median(labelWrites.map((s) => s.write)))} ms)`);
+    const warmMax = (w: ChangeSample[]) => (w.length ? `max ${f1(Math.max(...w.map((x) => x.latency)))} ms` : 'none');
+    out(`  warm-up          ${WARMUP} changes of each kind first, not counted: apply ${warmMax(applyWarm)}, label ${warmMax(labelWarm)}`);
     out(`  agents applied   apply p50 ${f1(median(applyWrites.map((s) => s.agents)))} ms, label p50 ${f1(median(labelWrites.map((s) => s.agents)))} ms after the write (both nodes' status files)`);
     out(`  agent pass       p50 ${f1(pass.p50)} ms, p99 ${f1(pass.p99)} ms (node2's lastApplyMs); kinds ${JSON.stringify(kinds)}`);
     out(`  agent CPU        per change (user + system, polling included): apply ${applyCpu.map((c, i) => `${NODES[i]} ${f1(c)} ms`).join(', ')}; label ${labelCpu.map((c, i) => `${NODES[i]} ${f1(c)} ms`).join(', ')}`);
