@@ -74,7 +74,9 @@ export class PolicySet {
 
   /** The policies that select `pod`, in input order. Only its namespace's and cluster-wide policies can. */
   selecting(pod: PodInfo): Policy[] {
-    let list = this.byPod.get(pod) ?? this.fromEarlier(pod);
+    const known = this.byPod.get(pod);
+    if (known) return known;
+    let list = this.fromEarlier(pod);
     if (!list) {
       const local = (this.byNamespace.get(pod.namespace) ?? []).filter((p) => selectsPod(p, pod, this.cluster));
       const global = (this.byNamespace.get(null) ?? []).filter((p) => selectsPod(p, pod, this.cluster));
