@@ -3,7 +3,7 @@ import { localPods, PodReconciler } from '../src/agent/pods.js';
 import { NodePlanner } from '../src/agent/plan.js';
 import { compile, compileDetailed } from '../src/dataplane/compile.js';
 import { sideElements } from '../src/dataplane/elements.js';
-import { identities } from '../src/dataplane/identity.js';
+import { computeIdentities } from '../src/dataplane/identity.js';
 import { portRanges } from '../src/dataplane/ports.js';
 import { sideTables } from '../src/dataplane/sides.js';
 import { lintDesiredState } from '../src/cli/commands/apply.js';
@@ -107,7 +107,7 @@ export async function agentPass(lab: BenchLab, store: Store, node: string, chang
   const prev = compile(buildEngine(before), { node, enforcement });
   // The transaction the agent applies: identities keep the ids they had (src/dataplane/allocate.ts).
   const next = compileDetailed(engine, { node, enforcement, previous: prev }).ruleset;
-  const [ids, idsMs] = await medianOf(() => identities(engine.cluster, engine.policies, { node }));
+  const [ids, idsMs] = await medianOf(() => computeIdentities(engine.cluster, engine.policies, { node }));
   const [ranges, rangesMs] = await medianOf(() => portRanges(engine.cluster, engine.policies));
   const [sides, sidesMs] = await medianOf(() => [sideTables(engine, ids, ranges, 'egress'), sideTables(engine, ids, ranges, 'ingress')] as const);
   const [, elementsMs] = await medianOf(() => [sideElements(sides[0], ranges, ids), sideElements(sides[1], ranges, ids)]);

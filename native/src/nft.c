@@ -155,15 +155,22 @@ static void job_complete(napi_env env, napi_status status, void *data) {
   free(job);
 }
 
-static napi_value js_run(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) { napi_throw_type_error(env, NULL, "run(handle, text)"); return NULL; }
+/* The arguments of a call on an open, idle handle (argv[0]); NULL with a JS exception pending otherwise. */
+static handle_t *idle_handle(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *usage) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) { napi_throw_error(env, NULL, "N-API call failed"); return NULL; }
+  if (argc < want) { napi_throw_type_error(env, NULL, usage); return NULL; }
   handle_t *h = get_handle(env, argv[0]);
   if (!h) return NULL;
   if (!h->ctx) { napi_throw_error(env, NULL, "nft handle is closed"); return NULL; }
   if (h->busy) { napi_throw_error(env, NULL, "nft handle is busy (one command at a time)"); return NULL; }
+  return h;
+}
+
+static napi_value js_run(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  handle_t *h = idle_handle(env, info, 2, argv, "run(handle, text)");
+  if (!h) return NULL;
   size_t len = 0;
   CHECK(env, napi_get_value_string_utf8(env, argv[1], NULL, 0, &len));
   job_t *job = calloc(1, sizeof *job);
@@ -191,16 +198,12 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* terse(handle): listings leave out set elements (`nft -t`), so a listing of rules costs no element read-back. */
+/* terse(handle): listings leave set elements out of their output (`nft -t`): a whole table's rules in a small
+ * listing. (nft 1.0.6 still reads the elements into its cache.) */
 static napi_value js_terse(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) { napi_throw_type_error(env, NULL, "terse(handle)"); return NULL; }
-  handle_t *h = get_handle(env, argv[0]);
+  handle_t *h = idle_handle(env, info, 1, argv, "terse(handle)");
   if (!h) return NULL;
-  if (!h->ctx) { napi_throw_error(env, NULL, "nft handle is closed"); return NULL; }
-  if (h->busy) { napi_throw_error(env, NULL, "nft handle is busy"); return NULL; }
   nft_ctx_output_set_flags(h->ctx, nft_ctx_output_get_flags(h->ctx) | NFT_CTX_OUTPUT_TERSE);
   return NULL;
 }

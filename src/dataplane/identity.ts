@@ -191,7 +191,8 @@ export function identities(cluster: Cluster, policies: readonly Policy[], opts: 
   return result;
 }
 
-function computeIdentities(cluster: Cluster, policies: readonly Policy[], opts: IdentityOptions): Identities {
+/** `identities` without its memo of the last call (what a change of pods or CIDR peers costs). */
+export function computeIdentities(cluster: Cluster, policies: readonly Policy[], opts: IdentityOptions): Identities {
   const podCidr = parseCidr(opts.podCidr ?? DEFAULT_POD_CIDR);
   if (!podCidr || podCidr.family !== 4) throw new Error(`pod CIDR must be an IPv4 CIDR: ${opts.podCidr}`);
   const podCidrAddr = ipv4Number(podCidr.text.slice(0, podCidr.text.indexOf('/')))!;

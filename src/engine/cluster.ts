@@ -102,9 +102,16 @@ function podInfo(p: K8sPod): PodInfo {
   };
 }
 
+const nodeInfos = new WeakMap<K8sNode, NodeInfo>();
+
+/** One NodeInfo per manifest object, as for pods: an unchanged node is the same object in the next build. */
 function nodeInfo(n: K8sNode): NodeInfo {
-  const ips = (n.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
-  return { name: n.metadata.name, labels: { ...(n.metadata.labels ?? {}) }, ips: ips.filter(isIp) };
+  let info = nodeInfos.get(n);
+  if (!info) {
+    const ips = (n.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
+    nodeInfos.set(n, (info = { name: n.metadata.name, labels: { ...(n.metadata.labels ?? {}) }, ips: ips.filter(isIp) }));
+  }
+  return info;
 }
 
 function serviceInfo(s: K8sService): ServiceInfo {
@@ -166,7 +173,8 @@ function addImpliedNodes(cluster: Cluster): void {
     if (!p.node && !p.hostIP) continue;
     const byName = p.node ? cluster.nodes.find((n) => n.name === p.node) : undefined;
     const byIp = p.hostIP ? cluster.nodes.find((n) => n.ips.includes(p.hostIP!)) : undefined;
-    if (byName && p.hostIP && !byName.ips.includes(p.hostIP)) byName.ips.push(p.hostIP);
+    // A copy with the address: the NodeInfo of a manifest is shared between builds (nodeInfo) and never changed.
+    if (byName && p.hostIP && !byName.ips.includes(p.hostIP)) cluster.nodes[cluster.nodes.indexOf(byName)] = { ...byName, ips: [...byName.ips, p.hostIP] };
     if (!byName && !byIp) cluster.nodes.push({ name: p.node ?? p.hostIP!, labels: {}, ips: p.hostIP ? [p.hostIP] : [] });
   }
 }
